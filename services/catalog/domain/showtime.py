@@ -1,0 +1,52 @@
+"""When a show starts, in the venue's own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.catalog.models import Show, ShowStatus
+
+CLOSED_STATUSES = frozenset({ShowStatus.COMPLETED, ShowStatus.CANCELLED})
+
+
+def zone(name: str | None) -> ZoneInfo | None:
+    """The IANA zone, or None when the name is empty or unknown."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def start_instant(
+    local_date: dt.date, local_time: dt.time | None, tz: str | None
+) -> dt.datetime | None:
+    """The UTC instant a show starts, when its time and zone are known."""
+    tzinfo = zone(tz)
+    if local_time is None or tzinfo is None:
+        return None
+    return dt.datetime.combine(local_date, local_time, tzinfo).astimezone(dt.UTC)
+
+
+def voting_closes_at(show: Show) -> dt.datetime:
+    """The start instant; with no announced time, the start of the local day.
+
+    Closing at local midnight when the time is unknown errs towards freezing
+    the prediction before anything is played, never after.
+    """
+    if show.starts_at is not None:
+        return as_utc(show.starts_at)
+    tzinfo = zone(show.timezone) or dt.UTC
+    return dt.datetime.combine(show.local_date, dt.time(0), tzinfo).astimezone(dt.UTC)
+
+
+def voting_open(show: Show, now: dt.datetime) -> bool:
+    """Whether fans may still vote on or add to the show's predictions."""
+    return show.status not in CLOSED_STATUSES and now < voting_closes_at(show)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """Aware UTC datetime; SQLite hands back naive values that are UTC already."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)

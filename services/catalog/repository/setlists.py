@@ -1,0 +1,178 @@
+"""Setlists and their songs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.catalog.models import Setlist, SetlistKind, SetlistSong, Show, Song, utcnow
+from services.catalog.repository.base import insert as upsert_insert
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A setlist song with its song's title, as read for display."""
+
+    row: SetlistSong
+    title: str
+
+
+async def get(
+    session: AsyncSession, setlist_id: uuid.UUID, *, for_update: bool = False
+) -> Setlist | None:
+    """The setlist; with for_update, its row is locked until commit (serialises additions)."""
+    query = select(Setlist).where(Setlist.id == setlist_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def find(
+    session: AsyncSession, show_id: uuid.UUID, artist_id: uuid.UUID, kind: SetlistKind
+) -> Setlist | None:
+    """The setlist of this artist at this show, of this kind."""
+    return await session.scalar(
+        select(Setlist).where(
+            Setlist.show_id == show_id, Setlist.artist_id == artist_id, Setlist.kind == kind
+        )
+    )
+
+
+async def ensure(
+    session: AsyncSession,
+    *,
+    show_id: uuid.UUID,
+    artist_id: uuid.UUID,
+    kind: SetlistKind,
+    source: str,
+) -> Setlist:
+    """The setlist, created if missing; safe against a concurrent creator."""
+    await session.execute(
+        upsert_insert(session, Setlist)
+        .values(
+            id=uuid.uuid4(),
+            show_id=show_id,
+            artist_id=artist_id,
+            kind=kind,
+            source=source,
+            locked=False,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=[Setlist.show_id, Setlist.artist_id, Setlist.kind])
+    )
+    setlist = await session.scalar(
+        select(Setlist)
+        .where(Setlist.show_id == show_id, Setlist.artist_id == artist_id, Setlist.kind == kind)
+        .with_for_update()
+    )
+    assert setlist is not None  # just inserted or already there
+    return setlist
+
+
+async def for_show(
+    session: AsyncSession, show_id: uuid.UUID, kind: SetlistKind | None
+) -> list[Setlist]:
+    """The show's setlists."""
+    query = select(Setlist).where(Setlist.show_id == show_id)
+    if kind is not None:
+        query = query.where(Setlist.kind == kind)
+    return list(await session.scalars(query.order_by(Setlist.created_at, Setlist.kind)))
+
+
+async def entries(
+    session: AsyncSession, setlist_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[Entry]]:
+    """Songs of each setlist in position order, with titles (one query)."""
+    wanted = set(setlist_ids)
+    result: dict[uuid.UUID, list[Entry]] = {s: [] for s in wanted}
+    if not wanted:
+        return result
+    rows = await session.execute(
+        select(SetlistSong, Song.title)
+        .join(Song, Song.id == SetlistSong.song_id)
+        .where(SetlistSong.setlist_id.in_(wanted))
+        .order_by(SetlistSong.setlist_id, SetlistSong.position)
+    )
+    for row, title in rows:
+        result[row.setlist_id].append(Entry(row, title))
+    return result
+
+
+async def song_ids(session: AsyncSession, setlist_id: uuid.UUID) -> set[uuid.UUID]:
+    """Songs already in the setlist."""
+    return set(
+        await session.scalars(
+            select(SetlistSong.song_id).where(SetlistSong.setlist_id == setlist_id)
+        )
+    )
+
+
+async def last_position(session: AsyncSession, setlist_id: uuid.UUID) -> int:
+    """The highest position in the setlist (0 when empty)."""
+    value = await session.scalar(
+        select(func.max(SetlistSong.position)).where(SetlistSong.setlist_id == setlist_id)
+    )
+    return int(value or 0)
+
+
+async def add_entries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert setlist songs (rows carry id, setlist_id, song_id, position...)."""
+    if rows:
+        await session.execute(insert(SetlistSong), list(rows))
+
+
+async def clear(session: AsyncSession, setlist_id: uuid.UUID) -> None:
+    """Remove every song of the setlist."""
+    await session.execute(delete(SetlistSong).where(SetlistSong.setlist_id == setlist_id))
+
+
+async def touch(session: AsyncSession, setlist_id: uuid.UUID, **changes: Any) -> None:
+    """Mark the setlist changed (and apply column changes)."""
+    await session.execute(
+        update(Setlist).where(Setlist.id == setlist_id).values(updated_at=utcnow(), **changes)
+    )
+
+
+@dataclass(frozen=True)
+class VoteTarget:
+    """What the voting rules need to know about a setlist song."""
+
+    setlist_song_id: uuid.UUID
+    setlist_id: uuid.UUID
+    song_id: uuid.UUID
+    artist_id: uuid.UUID
+    kind: SetlistKind
+    locked: bool
+    upvotes: int
+    show: Show
+
+
+async def vote_target(session: AsyncSession, setlist_song_id: uuid.UUID) -> VoteTarget | None:
+    """The setlist song with its setlist and show, in one query."""
+    row = (
+        await session.execute(
+            select(SetlistSong, Setlist, Show)
+            .join(Setlist, Setlist.id == SetlistSong.setlist_id)
+            .join(Show, Show.id == Setlist.show_id)
+            .where(SetlistSong.id == setlist_song_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    entry, setlist, show = row
+    return VoteTarget(
+        setlist_song_id=entry.id,
+        setlist_id=setlist.id,
+        song_id=entry.song_id,
+        artist_id=setlist.artist_id,
+        kind=setlist.kind,
+        locked=setlist.locked,
+        upvotes=entry.upvotes,
+        show=show,
+    )
