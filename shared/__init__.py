@@ -1,0 +1,1 @@
+"""Shared library of the MySetlist services: settings, errors, auth, paging, db, gRPC plumbing."""

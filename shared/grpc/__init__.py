@@ -1,0 +1,1 @@
+"""gRPC plumbing: contract options, validation, interceptors, server and channel construction."""
