@@ -91,7 +91,16 @@ class Artist(Timestamped, Base):
     spotify_followers: Mapped[int] = mapped_column(BigInteger, default=0)
     follower_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_artist_name_id", "name", "id"),)
+    __table_args__ = (
+        Index("ix_artist_name_id", "name", "id"),
+        # Serves pg_trgm's % and <% operators in SearchArtists (PostgreSQL only).
+        Index(
+            "ix_artist_search_name_trgm",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
 
 class Song(Timestamped, Base):

@@ -56,7 +56,9 @@ class EventFeed:
         cursor, gap = after, None
         while True:
             changed = self._changed
-            batch, cursor, gap = await self._next(cursor, gap)
+            # Shielded: a reader that hangs up mid-read lets the read finish and
+            # return its connection cleanly instead of abandoning it half-closed.
+            batch, cursor, gap = await asyncio.shield(self._next(cursor, gap))
             for event in batch:
                 yield event
             if gap is not None:

@@ -138,14 +138,11 @@ class Imports:
         }
         if matches:
             artist = matches[0]
-            # Fill ids the artist lacked; never drop ids it already has.
+            # An upstream that lacks a field (Ticketmaster has no popularity,
+            # Spotify's development mode withholds it) must not erase what
+            # another upstream supplied: only given values overwrite.
             for name, value in values.items():
-                if value is not None or name not in (
-                    "spotify_id",
-                    "ticketmaster_id",
-                    "mbid",
-                    "image_url",
-                ):
+                if value not in (None, 0, []):
                     setattr(artist, name, value)
             created = False
         else:
@@ -239,6 +236,7 @@ class Imports:
         )
         by_tm = {v.ticketmaster_id: v for v in existing if v.ticketmaster_id}
         by_fm = {v.setlistfm_id: v for v in existing if v.setlistfm_id}
+        _check_venue_keys(batch, by_tm, by_fm)
         ids: list[uuid.UUID] = []
         updates: dict[uuid.UUID, dict[str, Any]] = {}
         new: dict[str, dict[str, Any]] = {}
@@ -338,6 +336,30 @@ class Imports:
         await events.append(session, [_show_event(*change) for change in out])
         result = UpsertResult([ids[s.ticketmaster_id] for s in batch], len(inserts))
         return result, [show_id for _, show_id, _, _ in out]
+
+
+def _check_venue_keys(
+    batch: Sequence[VenueData], by_tm: dict[str, Venue], by_fm: dict[str, Venue]
+) -> None:
+    """Refuse ids that point at two different venues, stored or in this batch."""
+    for i, data in enumerate(batch):
+        tm, fm = by_tm.get(data.ticketmaster_id), by_fm.get(data.setlistfm_id)
+        if tm is not None and fm is not None and tm.id != fm.id:
+            raise errors.UpstreamIdConflict(
+                f"venues[{i}]: its Ticketmaster id belongs to {tm.name} ({tm.id}) "
+                f"and its setlist.fm id to {fm.name} ({fm.id})"
+            )
+    owner: dict[str, str] = {}
+    violations = []
+    for i, data in enumerate(batch):
+        if data.setlistfm_id and data.ticketmaster_id:
+            first = owner.setdefault(data.setlistfm_id, data.ticketmaster_id)
+            if first != data.ticketmaster_id:
+                violations.append(
+                    (f"venues[{i}].setlistfm_id", "is given to another venue of this batch")
+                )
+    if violations:
+        raise InvalidArgument("a setlist.fm id names two venues", violations=violations)
 
 
 def _differs(show: Show, values: dict[str, Any]) -> bool:

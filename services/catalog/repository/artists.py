@@ -82,14 +82,16 @@ async def _search_trigram_index(
 ) -> list[tuple[Artist, float]]:
     # `%` and `<%` are pg_trgm operators the GIN index serves; the score is
     # the better of whole-name and best-word similarity.
-    score = func.greatest(
-        func.similarity(Artist.search_name, needle),
-        func.word_similarity(needle, Artist.search_name),
-    ).label("score")
+    whole = func.similarity(Artist.search_name, needle)
+    score = func.greatest(whole, func.word_similarity(needle, Artist.search_name)).label("score")
     rows = await session.execute(
         select(Artist, score)
-        .where(Artist.search_name.op("%")(needle) | literal(needle).op("<%")(Artist.search_name))
-        .order_by(score.desc(), Artist.name, Artist.id)
+        .where(
+            Artist.search_name.op("%", is_comparison=True)(needle)
+            | literal(needle).op("<%", is_comparison=True)(Artist.search_name)
+        )
+        # On a tie, the name closest as a whole wins: "Björk" before "A Tribute to Björk".
+        .order_by(score.desc(), whole.desc(), Artist.name, Artist.id)
         .limit(limit)
     )
     return [(artist, float(s)) for artist, s in rows]
@@ -100,18 +102,18 @@ async def _search_portable(
 ) -> list[tuple[Artist, float]]:
     # The embedded SQLite mode has no trigram index: score every name with the
     # same algorithm in Python. Fine for a development catalog.
-    scored: list[tuple[float, str, uuid.UUID]] = []
+    scored: list[tuple[float, float, str, uuid.UUID]] = []
     for artist_id, name, search_name in await session.execute(
         select(Artist.id, Artist.name, Artist.search_name)
     ):
         whole = text.similarity(search_name, needle)
         word = text.word_similarity(needle, search_name)
         if whole >= SIMILARITY_THRESHOLD or word >= WORD_SIMILARITY_THRESHOLD:
-            scored.append((max(whole, word), name, artist_id))
-    scored.sort(key=lambda s: (-s[0], s[1], str(s[2])))
+            scored.append((max(whole, word), whole, name, artist_id))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2], str(s[3])))
     top = scored[:limit]
-    artists = await get_many(session, [artist_id for _, _, artist_id in top])
-    return [(artists[artist_id], score) for score, _, artist_id in top]
+    artists = await get_many(session, [artist_id for *_, artist_id in top])
+    return [(artists[artist_id], score) for score, *_, artist_id in top]
 
 
 async def add_followers(session: AsyncSession, artist_id: uuid.UUID, delta: int) -> None:
