@@ -1,16 +1,8 @@
-"""Text helpers shared by the fakes' searches."""
+"""Name matching for the fakes' search endpoints, on the suite's one normaliser."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-
-def normalize(text: str) -> str:
-    """Case-, accent- and punctuation-insensitive form of a name."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", stripped).split())
+from shared.text import normalize, slugify
 
 
 def matches(name: str, query: str) -> bool:
@@ -21,4 +13,7 @@ def matches(name: str, query: str) -> bool:
 
 def slug(text: str) -> str:
     """A URL slug for public page links."""
-    return re.sub(r"[^\w]+", "-", normalize(text)).strip("-") or "artist"
+    return slugify(text) or "artist"
+
+
+__all__ = ["matches", "normalize", "slug"]
