@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.catalog.models import Show, ShowStatus
+from services.catalog.models import ShowStatus
 
 CLOSED_STATUSES = frozenset({ShowStatus.COMPLETED, ShowStatus.CANCELLED})
+
+
+class Scheduled(Protocol):
+    """What the voting window depends on: a Show row, or the columns of one."""
+
+    local_date: dt.date
+    timezone: str | None
+    starts_at: dt.datetime | None
+    status: ShowStatus
 
 
 def zone(name: str | None) -> ZoneInfo | None:
@@ -30,7 +40,7 @@ def start_instant(
     return dt.datetime.combine(local_date, local_time, tzinfo).astimezone(dt.UTC)
 
 
-def voting_closes_at(show: Show) -> dt.datetime:
+def voting_closes_at(show: Scheduled) -> dt.datetime:
     """The start instant; with no announced time, the start of the local day.
 
     Closing at local midnight when the time is unknown errs towards freezing
@@ -42,7 +52,7 @@ def voting_closes_at(show: Show) -> dt.datetime:
     return dt.datetime.combine(show.local_date, dt.time(0), tzinfo).astimezone(dt.UTC)
 
 
-def voting_open(show: Show, now: dt.datetime) -> bool:
+def voting_open(show: Scheduled, now: dt.datetime) -> bool:
     """Whether fans may still vote on or add to the show's predictions."""
     return show.status not in CLOSED_STATUSES and now < voting_closes_at(show)
 

@@ -1,10 +1,20 @@
-"""Fans' votes on predicted setlists: idempotent, one per user and song, closed at show start."""
+"""Fans' votes on predicted setlists: idempotent, one per user and song, closed at show start.
+
+Votes are applied in batches: while one batch's transaction runs, new votes
+queue up, and the next transaction takes them all. Under load a few
+statements then carry hundreds of votes; at rest a vote waits for nobody.
+Each caller still gets its own answer, and a vote is acknowledged only after
+the transaction holding it (vote, tally and event) has committed.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,6 +24,19 @@ from services.catalog.domain.views import VoteState
 from services.catalog.models import SetlistKind
 from services.catalog.repository import events, setlists, votes
 from services.catalog.repository.setlists import VoteTarget
+from shared.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+
+
+@dataclass
+class _Request:
+    user_id: str
+    setlist_song_id: uuid.UUID
+    cast: bool
+    done: asyncio.Future[VoteState] = field(repr=False)
 
 
 class Votes:
@@ -29,54 +52,119 @@ class Votes:
         self._sessions = sessions
         self._on_events = on_events
         self._clock = clock
+        self._queue: list[_Request] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def cast(self, user_id: str, setlist_song_id: uuid.UUID) -> VoteState:
         """Vote for the song; voting again changes nothing."""
-        return await self._change(user_id, setlist_song_id, +1)
+        return await self._submit(user_id, setlist_song_id, cast=True)
 
     async def retract(self, user_id: str, setlist_song_id: uuid.UUID) -> VoteState:
         """Take the vote back; retracting a vote never cast changes nothing."""
-        return await self._change(user_id, setlist_song_id, -1)
+        return await self._submit(user_id, setlist_song_id, cast=False)
 
-    async def _change(self, user_id: str, setlist_song_id: uuid.UUID, delta: int) -> VoteState:
+    async def _submit(self, user_id: str, setlist_song_id: uuid.UUID, *, cast: bool) -> VoteState:
+        request = _Request(
+            user_id, setlist_song_id, cast, asyncio.get_running_loop().create_future()
+        )
+        self._queue.append(request)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        # Shielded: a caller that hangs up does not cancel a batch others wait on.
+        return await asyncio.shield(request.done)
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            try:
+                changed = await self._apply(batch)
+            except Exception as exc:  # nothing committed: every caller learns it failed
+                log.exception("vote batch of %d failed", len(batch))
+                for request in batch:
+                    if not request.done.done():
+                        request.done.set_exception(exc)
+                continue
+            if changed:
+                self._on_events()
+
+    async def _apply(self, batch: Sequence[_Request]) -> bool:
+        """One transaction for the batch; resolves each request's future after commit."""
+        answers: dict[int, VoteState | ServiceError] = {}
         async with self._sessions.begin() as session:
-            target = await setlists.vote_target(session, setlist_song_id)
-            self._check_open(target, setlist_song_id)
-            assert target is not None
-            changed = (
-                await votes.add(session, user_id, setlist_song_id)
-                if delta > 0
-                else await votes.remove(session, user_id, setlist_song_id)
+            targets = await setlists.lock_vote_targets(session, {r.setlist_song_id for r in batch})
+            valid = []
+            for i, request in enumerate(batch):
+                refusal = self._refusal(targets.get(request.setlist_song_id), request)
+                if refusal is None:
+                    valid.append((i, request))
+                else:
+                    answers[i] = refusal
+            pairs = {(r.user_id, r.setlist_song_id) for _, r in valid}
+            standing = await votes.standing(session, pairs)
+            state = {pair: pair in standing for pair in pairs}
+            changes: list[tuple[int, _Request]] = []
+            for i, request in valid:
+                pair = (request.user_id, request.setlist_song_id)
+                if state[pair] != request.cast:
+                    state[pair] = request.cast
+                    changes.append((i, request))
+            await votes.add(
+                session, [p for p, voted in state.items() if voted and p not in standing]
             )
-            if not changed:
-                # Idempotent repeat: report the standing tally, write nothing.
-                return VoteState(
-                    setlist_song_id, await votes.tally(session, setlist_song_id), delta > 0
+            await votes.remove(
+                session, [p for p, voted in state.items() if not voted and p in standing]
+            )
+            deltas = {r.setlist_song_id: 0 for _, r in valid}
+            for _, request in changes:
+                deltas[request.setlist_song_id] += 1 if request.cast else -1
+            tallies = await votes.move_tallies(session, deltas)
+            # Replay in arrival order so every answer and event carries the
+            # tally as it stood right after that change.
+            running = {song_id: tallies[song_id] - delta for song_id, delta in deltas.items()}
+            changed_at = {i for i, _ in changes}
+            outbox = []
+            for i, request in valid:
+                if i in changed_at:
+                    running[request.setlist_song_id] += 1 if request.cast else -1
+                    outbox.append(
+                        _event(
+                            targets[request.setlist_song_id],
+                            request,
+                            running[request.setlist_song_id],
+                        )
+                    )
+                answers[i] = VoteState(
+                    request.setlist_song_id, running[request.setlist_song_id], request.cast
                 )
-            upvotes = await votes.move_tally(session, setlist_song_id, delta)
-            await events.append(session, [_event(target, user_id, upvotes, delta)])
-        self._on_events()
-        return VoteState(setlist_song_id, upvotes, delta > 0)
+            await events.append(session, outbox)
+        for i, request in enumerate(batch):
+            answer = answers[i]
+            if isinstance(answer, ServiceError):
+                request.done.set_exception(answer)
+            else:
+                request.done.set_result(answer)
+        return bool(outbox)
 
-    def _check_open(self, target: VoteTarget | None, setlist_song_id: uuid.UUID) -> None:
+    def _refusal(self, target: VoteTarget | None, request: _Request) -> ServiceError | None:
         if target is None:
-            raise errors.SetlistSongNotFound(f"setlist song {setlist_song_id} not found")
+            return errors.SetlistSongNotFound(f"setlist song {request.setlist_song_id} not found")
         if target.kind != SetlistKind.PREDICTED:
-            raise errors.NotAPrediction("votes go to predicted setlists only")
+            return errors.NotAPrediction("votes go to predicted setlists only")
         if target.locked:
-            raise errors.SetlistLocked("this setlist is locked")
-        if not voting_open(target.show, self._clock()):
-            raise errors.VotingClosed("voting closed when the show started")
+            return errors.SetlistLocked("this setlist is locked")
+        if not voting_open(target, self._clock()):
+            return errors.VotingClosed("voting closed when the show started")
+        return None
 
 
-def _event(target: VoteTarget, user_id: str, upvotes: int, delta: int) -> tuple[str, dict]:
+def _event(target: VoteTarget, request: _Request, upvotes: int) -> tuple[str, dict]:
     payload = {
-        "user_id": user_id,
+        "user_id": request.user_id,
         "setlist_song_id": str(target.setlist_song_id),
         "setlist_id": str(target.setlist_id),
-        "show_id": str(target.show.id),
+        "show_id": str(target.show_id),
         "artist_id": str(target.artist_id),
         "song_id": str(target.song_id),
         "upvotes": upvotes,
     }
-    return ("vote_cast" if delta > 0 else "vote_retracted", payload)
+    return ("vote_cast" if request.cast else "vote_retracted", payload)

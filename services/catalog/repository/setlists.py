@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,15 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.catalog.models import Setlist, SetlistKind, SetlistSong, Show, Song, utcnow
+from services.catalog.models import (
+    Setlist,
+    SetlistKind,
+    SetlistSong,
+    Show,
+    ShowStatus,
+    Song,
+    utcnow,
+)
 from services.catalog.repository.base import insert as upsert_insert
 
 
@@ -141,7 +150,7 @@ async def touch(session: AsyncSession, setlist_id: uuid.UUID, **changes: Any) ->
 
 @dataclass(frozen=True)
 class VoteTarget:
-    """What the voting rules need to know about a setlist song."""
+    """What the voting rules need to know about a setlist song (a Scheduled show too)."""
 
     setlist_song_id: uuid.UUID
     setlist_id: uuid.UUID
@@ -149,30 +158,43 @@ class VoteTarget:
     artist_id: uuid.UUID
     kind: SetlistKind
     locked: bool
-    upvotes: int
-    show: Show
+    show_id: uuid.UUID
+    local_date: dt.date
+    timezone: str | None
+    starts_at: dt.datetime | None
+    status: ShowStatus
 
 
-async def vote_target(session: AsyncSession, setlist_song_id: uuid.UUID) -> VoteTarget | None:
-    """The setlist song with its setlist and show, in one query."""
-    row = (
-        await session.execute(
-            select(SetlistSong, Setlist, Show)
-            .join(Setlist, Setlist.id == SetlistSong.setlist_id)
-            .join(Show, Show.id == Setlist.show_id)
-            .where(SetlistSong.id == setlist_song_id)
+async def lock_vote_targets(
+    session: AsyncSession, setlist_song_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, VoteTarget]:
+    """The setlist songs with their setlist and show, each song's row locked until commit.
+
+    Every change to a song's votes takes this lock first, so the votes read
+    after it are exact for the rest of the transaction. Locks are taken in id
+    order so concurrent batches cannot deadlock.
+    """
+    wanted = sorted(set(setlist_song_ids))
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(
+            SetlistSong.id,
+            SetlistSong.setlist_id,
+            SetlistSong.song_id,
+            Setlist.artist_id,
+            Setlist.kind,
+            Setlist.locked,
+            Show.id,
+            Show.local_date,
+            Show.timezone,
+            Show.starts_at,
+            Show.status,
         )
-    ).first()
-    if row is None:
-        return None
-    entry, setlist, show = row
-    return VoteTarget(
-        setlist_song_id=entry.id,
-        setlist_id=setlist.id,
-        song_id=entry.song_id,
-        artist_id=setlist.artist_id,
-        kind=setlist.kind,
-        locked=setlist.locked,
-        upvotes=entry.upvotes,
-        show=show,
+        .join(Setlist, Setlist.id == SetlistSong.setlist_id)
+        .join(Show, Show.id == Setlist.show_id)
+        .where(SetlistSong.id.in_(wanted))
+        .order_by(SetlistSong.id)
+        .with_for_update(of=SetlistSong)
     )
+    return {row[0]: VoteTarget(*row) for row in rows}

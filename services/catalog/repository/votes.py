@@ -1,63 +1,63 @@
-"""Votes and the tally kept beside them."""
+"""Votes and the tally kept beside them, written a batch at a time."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import SetlistSong, Vote, utcnow
 from services.catalog.repository.base import insert
 
-
-async def add(session: AsyncSession, user_id: str, setlist_song_id: uuid.UUID) -> bool:
-    """Record the vote; False when the user had already voted."""
-    result = await session.execute(
-        insert(session, Vote)
-        .values(user_id=user_id, setlist_song_id=setlist_song_id, created_at=utcnow())
-        .on_conflict_do_nothing()
-        .returning(Vote.user_id)
-    )
-    return result.first() is not None
+Pair = tuple[str, uuid.UUID]  # (user id, setlist song id)
 
 
-async def remove(session: AsyncSession, user_id: str, setlist_song_id: uuid.UUID) -> bool:
-    """Delete the vote; False when there was none."""
-    result = await session.execute(
-        delete(Vote)
-        .where(Vote.user_id == user_id, Vote.setlist_song_id == setlist_song_id)
-        .returning(Vote.user_id)
-    )
-    return result.first() is not None
-
-
-async def move_tally(session: AsyncSession, setlist_song_id: uuid.UUID, delta: int) -> int:
-    """Add delta to the song's tally under its row lock; returns the new tally."""
-    return int(
-        await session.scalar(
-            update(SetlistSong)
-            .where(SetlistSong.id == setlist_song_id)
-            .values(upvotes=SetlistSong.upvotes + delta)
-            .returning(SetlistSong.upvotes)
+async def standing(session: AsyncSession, pairs: Iterable[Pair]) -> set[Pair]:
+    """Which of these (user, setlist song) votes exist."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    rows = await session.execute(
+        select(Vote.user_id, Vote.setlist_song_id).where(
+            tuple_(Vote.user_id, Vote.setlist_song_id).in_(sorted(wanted))
         )
     )
+    return {(user_id, song_id) for user_id, song_id in rows}
 
 
-async def tally(session: AsyncSession, setlist_song_id: uuid.UUID) -> int:
-    """The song's current tally."""
-    return int(
-        await session.scalar(select(SetlistSong.upvotes).where(SetlistSong.id == setlist_song_id))
-        or 0
-    )
+async def add(session: AsyncSession, pairs: Iterable[Pair]) -> None:
+    """Record votes (one statement)."""
+    now = utcnow()
+    values = [{"user_id": u, "setlist_song_id": s, "created_at": now} for u, s in sorted(pairs)]
+    if values:
+        await session.execute(insert(session, Vote).values(values).on_conflict_do_nothing())
 
 
-async def has_voted(session: AsyncSession, user_id: str, setlist_song_id: uuid.UUID) -> bool:
-    """Whether the user's vote stands."""
-    return (
-        await session.scalar(
-            select(Vote.user_id).where(
-                Vote.user_id == user_id, Vote.setlist_song_id == setlist_song_id
-            )
+async def remove(session: AsyncSession, pairs: Iterable[Pair]) -> None:
+    """Delete votes (one statement)."""
+    wanted = sorted(pairs)
+    if wanted:
+        await session.execute(
+            delete(Vote).where(tuple_(Vote.user_id, Vote.setlist_song_id).in_(wanted))
         )
-    ) is not None
+
+
+async def move_tallies(
+    session: AsyncSession, deltas: Mapping[uuid.UUID, int]
+) -> dict[uuid.UUID, int]:
+    """Add each delta to its song's tally; returns every given song's new tally."""
+    tallies: dict[uuid.UUID, int] = {}
+    for song_id in sorted(deltas):
+        stmt = update(SetlistSong).where(SetlistSong.id == song_id)
+        if deltas[song_id]:
+            stmt = stmt.values(upvotes=SetlistSong.upvotes + deltas[song_id])
+            tallies[song_id] = int(await session.scalar(stmt.returning(SetlistSong.upvotes)))
+    unchanged = [s for s in deltas if s not in tallies]
+    if unchanged:
+        rows = await session.execute(
+            select(SetlistSong.id, SetlistSong.upvotes).where(SetlistSong.id.in_(unchanged))
+        )
+        tallies.update({song_id: int(upvotes) for song_id, upvotes in rows})
+    return tallies
