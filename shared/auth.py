@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterable
 from contextvars import ContextVar, Token
@@ -64,7 +65,10 @@ class Authenticator:
         cache_size: int = 10_000,
     ) -> None:
         self._secret = secret
-        self._jwks = jwt.PyJWKClient(jwks_url) if jwks_url else None
+        # A short cool-down lets a rotated signing key verify within seconds of
+        # being published; a short timeout keeps a hung key server from pinning
+        # verification threads.
+        self._jwks = jwt.PyJWKClient(jwks_url, timeout=5, cooldown_duration=5) if jwks_url else None
         self._audience = audience
         self._leeway = leeway
         # Verified tokens are reused for many calls (a session, a service client):
@@ -120,7 +124,8 @@ class Authenticator:
         assert self._jwks is not None
         try:
             return self._jwks.get_signing_key_from_jwt(token).key
-        except jwt.PyJWKClientConnectionError:
+        except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError, json.JSONDecodeError):
+            # The key server is down or answers garbage: our fault, not the caller's.
             raise Unavailable(
                 "cannot fetch token signing keys", reason="JWKS_UNAVAILABLE"
             ) from None
