@@ -96,6 +96,7 @@ def show(view: ShowView) -> pb.Show:
         slug=row.slug,
         name=row.name,
         ticketmaster_id=row.ticketmaster_id or "",
+        setlistfm_id=row.setlistfm_id or "",
         headliner_artist_id=str(row.headliner_artist_id),
         artists=[pb.ShowArtist(artist_id=str(a), order=i) for i, a in enumerate(view.artist_ids)],
         venue_id=str(row.venue_id),

@@ -175,6 +175,7 @@ class Show(Timestamped, Base):
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(500))
     ticketmaster_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    setlistfm_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     headliner_artist_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("artist.id", ondelete="CASCADE"), index=True
     )

@@ -19,6 +19,7 @@ from services.catalog import convert
 from services.catalog.domain.catalog import Catalog
 from services.catalog.domain.imports import ArtistData, ShowData, SongData, VenueData
 from services.catalog.domain.setlists import PlayedSong
+from services.catalog.repository.artists import UpstreamIds
 from services.catalog.repository.shows import ShowFilter
 from shared.auth import require_principal
 from shared.errors import InvalidArgument
@@ -57,7 +58,15 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
     async def ListArtists(
         self, request: api.ListArtistsRequest, context: grpc.aio.ServicerContext
     ) -> api.ListArtistsResponse:
-        rows, token = await self._catalog.reads.list_artists(request.page_size, request.page_token)
+        rows, token = await self._catalog.reads.list_artists(
+            request.page_size,
+            request.page_token,
+            upstream_ids=UpstreamIds(
+                spotify=tuple(request.spotify_ids),
+                ticketmaster=tuple(request.ticketmaster_ids),
+                musicbrainz=tuple(m.lower() for m in request.mbids),
+            ),
+        )
         return api.ListArtistsResponse(
             artists=[convert.artist(a) for a in rows], next_page_token=token
         )
@@ -338,6 +347,7 @@ def _show_data(index: int, s: api.ShowInput) -> ShowData:
         ) from None
     return ShowData(
         ticketmaster_id=s.ticketmaster_id,
+        setlistfm_id=s.setlistfm_id,
         name=s.name,
         venue_id=_id(s.venue_id),
         artist_ids=[_id(a) for a in s.artist_ids],

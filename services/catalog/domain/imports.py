@@ -65,15 +65,21 @@ class VenueData:
 
 @dataclass(frozen=True)
 class ShowData:
-    ticketmaster_id: str
     name: str
     venue_id: uuid.UUID
     artist_ids: list[uuid.UUID]
     local_date: dt.date
+    ticketmaster_id: str = ""
+    # Past shows known only from setlist.fm are keyed on its setlist's event id.
+    setlistfm_id: str = ""
     local_time: dt.time | None = None
     timezone: str = ""
     status: ShowStatus = ShowStatus.UPCOMING
     ticket_url: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"tm:{self.ticketmaster_id}" if self.ticketmaster_id else f"fm:{self.setlistfm_id}"
 
 
 def _nulls(values: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +275,14 @@ class Imports:
     # Shows -------------------------------------------------------------
 
     async def upsert_shows(self, batch: Sequence[ShowData]) -> UpsertResult:
-        """Create or update shows keyed on their Ticketmaster id, with their bills."""
+        """Create or update shows keyed on their Ticketmaster (else setlist.fm) id, with their bills."""
+        missing = [
+            (f"shows[{i}].ticketmaster_id", "needs a ticketmaster_id or a setlistfm_id")
+            for i, s in enumerate(batch)
+            if not (s.ticketmaster_id or s.setlistfm_id)
+        ]
+        if missing:
+            raise InvalidArgument("some shows have no upstream id", violations=missing)
         result, changed = await self._retrying(lambda session: self._upsert_shows(session, batch))
         self._on_shows_changed(changed)
         if changed:
@@ -280,19 +293,22 @@ class Imports:
         self, session: AsyncSession, batch: Sequence[ShowData]
     ) -> tuple[UpsertResult, list[uuid.UUID]]:
         await _check_references(session, batch)
-        unique = {s.ticketmaster_id: s for s in batch}
-        existing = await shows.by_ticketmaster_ids(session, unique)
+        unique = {s.key: s for s in batch}
+        existing = await shows.by_keys(session, unique)
         old_bills = await shows.bills(session, [s.id for s in existing.values()])
         venue_rows = await venues.get_many(session, {s.venue_id for s in unique.values()})
         headliners = await artists.get_many(session, [s.artist_ids[0] for s in unique.values()])
         ids: dict[str, uuid.UUID] = {}
         inserts, updates, new_bills, out = [], [], {}, []
-        for tm_id, data in sorted(unique.items()):
+        for key, data in sorted(unique.items()):
             venue = venue_rows[data.venue_id]
             tz = data.timezone or venue.timezone or ""
+            show = existing.get(key)
             values = {
                 "name": data.name,
-                "ticketmaster_id": tm_id,
+                # An id this source lacks is kept, never erased.
+                "ticketmaster_id": data.ticketmaster_id or (show and show.ticketmaster_id) or None,
+                "setlistfm_id": data.setlistfm_id or (show and show.setlistfm_id) or None,
                 "headliner_artist_id": data.artist_ids[0],
                 "venue_id": data.venue_id,
                 "local_date": data.local_date,
@@ -303,7 +319,6 @@ class Imports:
                 "ticket_url": data.ticket_url or None,
             }
             bill = list(dict.fromkeys(data.artist_ids))
-            show = existing.get(tm_id)
             if show is None:
                 show_id = uuid.uuid4()
                 inserts.append(values | {"id": show_id})
@@ -315,7 +330,7 @@ class Imports:
                     updates.append(values | {"id": show_id})
                     new_bills[show_id] = bill
                     out.append(("show_updated", show_id, values, bill))
-            ids[tm_id] = show_id
+            ids[key] = show_id
         chosen = await slugs.assign(
             session,
             Show,
@@ -323,7 +338,7 @@ class Imports:
                 (
                     str(row["id"]),
                     f"{headliners[row['headliner_artist_id']].slug} {venue_rows[row['venue_id']].slug} {row['local_date']}",
-                    row["ticketmaster_id"],
+                    row["ticketmaster_id"] or row["setlistfm_id"],
                 )
                 for row in inserts
             ],
@@ -334,7 +349,7 @@ class Imports:
         await shows.update_many(session, updates)
         await shows.replace_bills(session, new_bills)
         await events.append(session, [_show_event(*change) for change in out])
-        result = UpsertResult([ids[s.ticketmaster_id] for s in batch], len(inserts))
+        result = UpsertResult([ids[s.key] for s in batch], len(inserts))
         return result, [show_id for _, show_id, _, _ in out]
 
 

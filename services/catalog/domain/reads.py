@@ -13,7 +13,7 @@ from services.catalog.domain.paging import paginate
 from services.catalog.domain.views import ArtistMatch, SetlistView, ShowView
 from services.catalog.models import Artist, SetlistKind, Song, Venue
 from services.catalog.repository import artists, follows, setlists, shows, songs, venues
-from services.catalog.repository.base import as_uuid
+from services.catalog.repository.artists import UpstreamIds
 from services.catalog.repository.shows import ShowFilter
 
 
@@ -55,14 +55,18 @@ class Reads:
         self._artists[str(artist.id)] = self._artists[artist.slug] = artist
         return artist
 
-    async def list_artists(self, page_size: int, page_token: str) -> tuple[list[Artist], str]:
+    async def list_artists(
+        self, page_size: int, page_token: str, *, upstream_ids: UpstreamIds | None = None
+    ) -> tuple[list[Artist], str]:
         async with self._sessions() as session:
             return await paginate(
-                lambda after, limit: artists.list_page(session, after=after, limit=limit),
+                lambda after, limit: artists.list_page(
+                    session, after=after, limit=limit, upstream_ids=upstream_ids or UpstreamIds()
+                ),
                 artists.page_key,
                 requested_size=page_size,
                 page_token=page_token,
-                scope="artists",
+                scope=f"artists:{upstream_ids!r}",
             )
 
     async def search_artists(self, query: str, limit: int) -> list[ArtistMatch]:
@@ -177,11 +181,3 @@ class Reads:
                 scope=f"follows:{user_id}",
             )
         return [artist for artist, _ in page], token
-
-
-def parse_uuid(value: str) -> uuid.UUID:
-    """A UUID the validation layer has already checked."""
-    parsed = as_uuid(value)
-    if parsed is None:
-        raise ValueError(f"not a UUID: {value!r}")
-    return parsed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,16 +34,41 @@ async def get_many(session: AsyncSession, ids: Sequence[uuid.UUID]) -> dict[uuid
     return {a.id: a for a in rows}
 
 
+@dataclass(frozen=True)
+class UpstreamIds:
+    """ListArtists filters: artists holding any of these ids (no filter when all are empty)."""
+
+    spotify: tuple[str, ...] = ()
+    ticketmaster: tuple[str, ...] = ()
+    musicbrainz: tuple[str, ...] = ()
+
+    def clause(self):
+        if not (self.spotify or self.ticketmaster or self.musicbrainz):
+            return None
+        return any_of(
+            Artist.spotify_id.in_(self.spotify) if self.spotify else None,
+            Artist.ticketmaster_id.in_(self.ticketmaster) if self.ticketmaster else None,
+            Artist.mbid.in_(self.musicbrainz) if self.musicbrainz else None,
+        )
+
+
 async def list_page(
-    session: AsyncSession, *, after: Sequence[str] | None, limit: int
+    session: AsyncSession,
+    *,
+    after: Sequence[str] | None,
+    limit: int,
+    upstream_ids: UpstreamIds | None = None,
 ) -> list[Artist]:
-    """Artists ordered by (name, id), strictly after the key."""
+    """Artists ordered by (name, id), strictly after the key, optionally by upstream ids."""
     query = (
         select(Artist)
         .where(after_key((Artist.name, Artist.id), _key(after)))
         .order_by(Artist.name, Artist.id)
         .limit(limit)
     )
+    clause = upstream_ids.clause() if upstream_ids else None
+    if clause is not None:
+        query = query.where(clause)
     return list(await session.scalars(query))
 
 

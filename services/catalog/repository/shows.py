@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import Show, ShowArtist, ShowStatus, utcnow
-from services.catalog.repository.base import after_key, as_uuid
+from services.catalog.repository.base import after_key, any_of, as_uuid
 
 
 @dataclass(frozen=True)
@@ -64,13 +64,22 @@ def page_key(show: Show) -> list[str]:
     return [show.local_date.isoformat(), str(show.id)]
 
 
-async def by_ticketmaster_ids(session: AsyncSession, ids: Iterable[str]) -> dict[str, Show]:
-    """Existing shows keyed by Ticketmaster event id."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.scalars(select(Show).where(Show.ticketmaster_id.in_(wanted)))
-    return {s.ticketmaster_id: s for s in rows if s.ticketmaster_id}
+async def by_keys(session: AsyncSession, keys: Iterable[str]) -> dict[str, Show]:
+    """Existing shows by upstream key: "tm:<Ticketmaster id>" or "fm:<setlist.fm id>"."""
+    wanted = set(keys)
+    tm = {k[3:] for k in wanted if k.startswith("tm:")}
+    fm = {k[3:] for k in wanted if k.startswith("fm:")}
+    clause = any_of(
+        Show.ticketmaster_id.in_(tm) if tm else None,
+        Show.setlistfm_id.in_(fm) if fm else None,
+    )
+    found: dict[str, Show] = {}
+    for show in await session.scalars(select(Show).where(clause)):
+        if show.ticketmaster_id and f"tm:{show.ticketmaster_id}" in wanted:
+            found[f"tm:{show.ticketmaster_id}"] = show
+        if show.setlistfm_id and f"fm:{show.setlistfm_id}" in wanted:
+            found[f"fm:{show.setlistfm_id}"] = show
+    return found
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
