@@ -6,16 +6,15 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from shared.errors import InvalidArgument
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
-    "Page",
+    "paginate",
     "decode_page_token",
     "encode_page_token",
     "page_size",
@@ -76,19 +75,29 @@ def decode_page_token(token: str, *, scope: str) -> list[str | int | float | Non
     raise _invalid()
 
 
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of results and the token for the next ("" on the last page)."""
+async def paginate(
+    fetch: Callable[[list[str] | None, int], Awaitable[list[T]]],
+    key: Callable[[T], Key],
+    *,
+    requested_size: int,
+    page_token: str,
+    scope: str,
+) -> tuple[list[T], str]:
+    """One keyset page of `fetch(after, limit)` and the next page's token ('' at the end).
 
-    items: list[T]
-    next_page_token: str
-
-    @classmethod
-    def from_rows(
-        cls, rows: Sequence[T], *, size: int, key: Callable[[T], Key], scope: str
-    ) -> Page[T]:
-        """Cut rows fetched with `LIMIT size + 1` into a page; the extra row signals a next page."""
-        items = list(rows[:size])
-        has_more = len(rows) > size and bool(items)
-        token = encode_page_token(key(items[-1]), scope=scope) if has_more else ""
-        return cls(items=items, next_page_token=token)
+    It asks for one row more than the page holds: that row only tells whether
+    another page follows. A token whose key the fetch cannot parse (a forged
+    date, say) is INVALID_ARGUMENT, like any other bad token.
+    """
+    size = page_size(requested_size)
+    after = decode_page_token(page_token, scope=scope)
+    if after is not None and not all(isinstance(part, str) for part in after):
+        raise _invalid()
+    try:
+        rows = await fetch(after, size + 1)  # type: ignore[arg-type]
+    except ValueError:
+        raise _invalid() from None
+    if len(rows) <= size:
+        return list(rows), ""
+    page = list(rows[:size])
+    return page, encode_page_token(key(page[-1]), scope=scope)

@@ -86,6 +86,6 @@ async def clients(catalog: catalog_server.CatalogServer) -> AsyncIterator[Client
 
 
 @pytest.fixture
-def world(clients: Clients) -> World:
+async def world(clients: Clients) -> World:
     """Builds catalog data through the internal RPCs, with unique upstream ids per test."""
     return World(clients.service())

@@ -10,10 +10,10 @@ from shared.errors import InvalidArgument
 from shared.paging import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
-    Page,
     decode_page_token,
     encode_page_token,
     page_size,
+    paginate,
 )
 
 
@@ -68,10 +68,29 @@ def test_malformed_token_is_invalid_argument(token: str) -> None:
         decode_page_token(token, scope="s")
 
 
-def test_page_from_rows_emits_a_token_only_when_more_rows_exist() -> None:
-    rows = [("a", 1), ("b", 2), ("c", 3)]
-    full = Page.from_rows(rows, size=2, key=lambda row: [row[0], row[1]], scope="s")
-    last = Page.from_rows(rows[:2], size=2, key=lambda row: [row[0], row[1]], scope="s")
-    assert full.items == rows[:2]
-    assert decode_page_token(full.next_page_token, scope="s") == ["b", 2]
-    assert last.next_page_token == ""
+async def test_paginate_walks_every_row_once_and_ends_with_an_empty_token() -> None:
+    rows = [f"row-{i:02d}" for i in range(7)]
+
+    async def fetch(after, limit):
+        start = 0 if after is None else rows.index(after[0]) + 1
+        return rows[start : start + limit]
+
+    seen, token, pages = [], "", 0
+    while True:
+        page, token = await paginate(
+            fetch, lambda row: [row], requested_size=3, page_token=token, scope="s"
+        )
+        seen += page
+        pages += 1
+        if not token:
+            break
+    assert seen == rows and pages == 3
+
+
+async def test_paginate_refuses_a_token_whose_key_the_fetch_cannot_parse() -> None:
+    async def fetch(after, limit):
+        raise ValueError("not a date")
+
+    token = encode_page_token(["not-a-date", "x"], scope="s")
+    with pytest.raises(InvalidArgument, match="page_token"):
+        await paginate(fetch, lambda row: [row], requested_size=3, page_token=token, scope="s")

@@ -9,12 +9,12 @@ from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.catalog.domain import errors
-from services.catalog.domain.paging import paginate
 from services.catalog.domain.views import ArtistMatch, SetlistView, ShowView
 from services.catalog.models import Artist, SetlistKind, Song, Venue
 from services.catalog.repository import artists, follows, setlists, shows, songs, venues
 from services.catalog.repository.artists import UpstreamIds
 from services.catalog.repository.shows import ShowFilter
+from shared.paging import paginate
 
 
 class Reads:
