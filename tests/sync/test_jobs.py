@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from services.sync.domain.jobs import JobNotFound, Jobs, Progress
-from services.sync.models import SCHEMA, JobState, Stage
+from services.sync.models import SCHEMA, JobKind, JobState, Stage
 from shared import db
 from tests.support.servers import drop_database, fresh_database
 
@@ -167,3 +167,14 @@ async def test_decisions_are_logged_for_people(job_store):
         "ambiguous name",
         {"candidates": ["a", "b"]},
     )
+
+
+async def test_a_refresh_of_an_artist_being_imported_gets_the_running_import(job_store):
+    imported, _ = await job_store.start(reference())
+    await job_store.begin_attempt(imported.id)
+    artist_id = uuid.uuid4()
+    await job_store.identified(imported.id, artist_id, "Band")
+
+    refresh, created = await job_store.start("refresh", kind=JobKind.REFRESH, artist_id=artist_id)
+
+    assert not created and refresh.id == imported.id

@@ -18,19 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.sync.models import ACTIVE_STATES, ImportJob, JobKind, JobState, Stage, utcnow
 from services.sync.repository import jobs
 from shared import text
-from shared.errors import FailedPrecondition, NotFound
+from shared.errors import NotFound, Unavailable
+from shared.paging import paginate
 
 TERMINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED})
 
 
 class JobNotFound(NotFound):
     reason = "JOB_NOT_FOUND"
-
-
-class JobFinished(FailedPrecondition):
-    """The job already completed, failed or was cancelled."""
-
-    reason = "JOB_FINISHED"
 
 
 def artist_key(reference: str) -> str:
@@ -70,6 +65,8 @@ class Jobs:
         for _ in range(3):
             async with self._sessions() as session:
                 existing = await jobs.active_for(session, key)
+                if existing is None and artist_id is not None:
+                    existing = await jobs.active_for_artist(session, artist_id)
                 if existing is not None:
                     return existing, False
                 job = ImportJob(
@@ -91,7 +88,12 @@ class Jobs:
                     # Another request created it between our read and insert.
                     await session.rollback()
                     continue
-            self._enqueue(job.id)
+            try:
+                self._enqueue(job.id)
+            except Exception as exc:
+                # A job no worker will ever see must not block the artist.
+                await self.fail(job.id, "QUEUE_UNAVAILABLE", "the job queue is unreachable")
+                raise Unavailable("the job queue is unreachable; try again") from exc
             return job, True
         raise AssertionError("the active job vanished three times in a row")  # pragma: no cover
 
@@ -101,6 +103,26 @@ class Jobs:
         if job is None:
             raise JobNotFound(f"import job {job_id} not found")
         return job
+
+    async def list(
+        self,
+        *,
+        state: JobState | None,
+        artist_id: uuid.UUID | None,
+        page_size: int,
+        page_token: str,
+    ) -> tuple[list[ImportJob], str]:
+        """A page of jobs, newest first, and the next page's token."""
+        async with self._sessions() as session:
+            return await paginate(
+                lambda after, limit: jobs.list_page(
+                    session, state=state, artist_id=artist_id, after=after, limit=limit
+                ),
+                jobs.page_key,
+                requested_size=page_size,
+                page_token=page_token,
+                scope=f"jobs:{state}:{artist_id}",
+            )
 
     async def cancel(self, job_id: uuid.UUID) -> ImportJob:
         """Cancel a queued or running job; the worker stops at its next step."""

@@ -27,6 +27,15 @@ async def active_for(session: AsyncSession, artist_key: str) -> ImportJob | None
     )
 
 
+async def active_for_artist(session: AsyncSession, artist_id: uuid.UUID) -> ImportJob | None:
+    """The queued or running job of this catalog artist, whatever reference started it."""
+    return await session.scalar(
+        select(ImportJob).where(
+            ImportJob.artist_id == artist_id, ImportJob.state.in_(ACTIVE_STATES)
+        )
+    )
+
+
 async def list_page(
     session: AsyncSession,
     *,

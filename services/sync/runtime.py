@@ -1,0 +1,101 @@
+"""What a worker process holds while it runs imports: database, upstream clients, catalog channel."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import grpc
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.sync.catalog import CatalogClient
+from services.sync.domain.jobs import Jobs
+from services.sync.models import SCHEMA
+from services.sync.pipeline.context import ImportContext
+from services.sync.settings import SyncSettings
+from services.sync.upstream_status import StatusBoard, StatusPublisher
+from services.sync.upstreams import Upstreams, UpstreamSettings, build_upstreams
+from shared import db
+from shared.grpc.channel import create_channel
+
+
+@dataclass
+class Runtime:
+    """Resources bound to the event loop that created them (the worker's asyncio thread)."""
+
+    settings: SyncSettings
+    engine: AsyncEngine
+    jobs: Jobs
+    redis: Redis
+    upstreams: Upstreams
+    channel: grpc.aio.Channel
+    catalog: CatalogClient
+    status: StatusPublisher | None = None
+
+    @classmethod
+    def create(cls, settings: SyncSettings, upstream_settings: UpstreamSettings) -> Runtime:
+        engine = db.create_engine(settings.database_url, schema=SCHEMA)
+        redis = Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
+        channel = create_channel(
+            settings.catalog_addr, token=settings.catalog_token(), timeout=30.0
+        )
+        upstreams = build_upstreams(upstream_settings, redis)
+        # GetUpstreamStatus sums what every worker publishes.
+        status = StatusPublisher(StatusBoard(redis), upstreams)
+        status.start()
+        return cls(
+            settings=settings,
+            engine=engine,
+            # Workers never enqueue: only the gRPC server starts jobs.
+            jobs=Jobs(db.session_factory(engine), enqueue=_never),
+            redis=redis,
+            upstreams=upstreams,
+            channel=channel,
+            catalog=CatalogClient(channel),
+            status=status,
+        )
+
+    def context(self, job_id: uuid.UUID) -> ImportContext:
+        return ImportContext(
+            job_id=job_id,
+            jobs=self.jobs,
+            upstreams=self.upstreams,
+            catalog=self.catalog,
+            setlist_pages=self.settings.sync_setlist_pages,
+        )
+
+    async def close(self) -> None:
+        if self.status is not None:
+            await self.status.stop()
+        await self.upstreams.aclose()
+        await self.channel.close()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+
+def _never(job_id: uuid.UUID) -> None:
+    raise RuntimeError("workers do not start jobs")
+
+
+class LazyRuntime:
+    """Creates the Runtime on first use, inside the loop that will use it."""
+
+    def __init__(
+        self, settings: SyncSettings, upstream_settings: UpstreamSettings | None = None
+    ) -> None:
+        self._settings = settings
+        self._upstream_settings = upstream_settings
+        self._runtime: Runtime | None = None
+
+    async def get(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = Runtime.create(
+                self._settings, self._upstream_settings or UpstreamSettings()
+            )
+        return self._runtime
+
+    async def close(self) -> None:
+        if self._runtime is not None:
+            await self._runtime.close()
+            self._runtime = None

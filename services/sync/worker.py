@@ -1,0 +1,38 @@
+"""`python -m services.sync worker`: a Dramatiq worker running imports until SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import dramatiq
+
+from services.sync.actors import create_broker, declare_actors
+from services.sync.runtime import LazyRuntime
+from services.sync.settings import SyncSettings
+from shared.logging import configure_logging
+
+
+def run_worker(settings: SyncSettings) -> None:
+    """Consume import messages until SIGTERM or SIGINT, then finish in-flight work."""
+    configure_logging("sync-worker", settings.log_level)
+    if not settings.redis_url:
+        raise SystemExit("sync worker: REDIS_URL is required")
+    broker = create_broker(
+        settings.redis_url,
+        heartbeat_timeout_ms=settings.sync_heartbeat_timeout_ms,
+        maintenance_chance=settings.sync_maintenance_chance,
+    )
+    declare_actors(
+        broker, LazyRuntime(settings).get, time_limit_s=settings.sync_import_time_limit_seconds
+    )
+    worker = dramatiq.Worker(broker, worker_threads=settings.sync_worker_threads)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    try:
+        stop.wait()
+    finally:
+        worker.stop(timeout=int(settings.shutdown_grace_seconds * 1000))
+        broker.close()
