@@ -83,17 +83,13 @@ class FakeUpstreams:
 
     def env(self) -> dict[str, str]:
         """The environment variables (DESIGN.md §6) that point a client at these fakes."""
-        spotify, tm, sf = (self.base_url(n) for n in ("spotify", "ticketmaster", "setlistfm"))
-        return {
-            "SPOTIFY_ACCOUNTS_URL": spotify,
-            "SPOTIFY_API_URL": f"{spotify}/v1",
-            "SPOTIFY_CLIENT_ID": self.spotify.config.client_id,
-            "SPOTIFY_CLIENT_SECRET": self.spotify.config.client_secret,
-            "TICKETMASTER_API_URL": f"{tm}/discovery/v2",
-            "TICKETMASTER_API_KEY": self.ticketmaster.config.api_key,
-            "SETLISTFM_API_URL": f"{sf}/rest/1.0",
-            "SETLISTFM_API_KEY": self.setlistfm.config.api_key,
-        }
+        return upstream_env(
+            self.host,
+            (self.ports["spotify"], self.ports["ticketmaster"], self.ports["setlistfm"]),
+            self.spotify.config,
+            self.ticketmaster.config,
+            self.setlistfm.config,
+        )
 
     def reset_stats(self) -> None:
         """Zero every counter on all three fakes."""
@@ -104,3 +100,29 @@ class FakeUpstreams:
         """Forget rate-limit history on all three fakes."""
         for upstream in self.upstreams:
             upstream.reset_limits()
+
+
+def upstream_env(
+    host: str,
+    ports: tuple[int, int, int],
+    spotify: SpotifyConfig | None = None,
+    ticketmaster: TicketmasterConfig | None = None,
+    setlistfm: SetlistFmConfig | None = None,
+) -> dict[str, str]:
+    """The DESIGN.md §6 variables for fakes on these (Spotify, Ticketmaster, setlist.fm) ports."""
+    spotify, ticketmaster, setlistfm = (
+        spotify or SpotifyConfig(),
+        ticketmaster or TicketmasterConfig(),
+        setlistfm or SetlistFmConfig(),
+    )
+    sp, tm, sf = (f"http://{host}:{port}" for port in ports)
+    return {
+        "SPOTIFY_ACCOUNTS_URL": sp,
+        "SPOTIFY_API_URL": f"{sp}/v1",
+        "SPOTIFY_CLIENT_ID": spotify.client_id,
+        "SPOTIFY_CLIENT_SECRET": spotify.client_secret,
+        "TICKETMASTER_API_URL": f"{tm}/discovery/v2",
+        "TICKETMASTER_API_KEY": ticketmaster.api_key,
+        "SETLISTFM_API_URL": f"{sf}/rest/1.0",
+        "SETLISTFM_API_KEY": setlistfm.api_key,
+    }

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -30,10 +31,20 @@ for _path in (ROOT, ROOT / "gen", Path(__file__).resolve().parent):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-# Every service the suite runs, in start order, with its default port (overridable
-# with <NAME>_ADDR). Later services join here: ("sync", 50052), ("trending", 50053),
-# ("monitor", 50054), ("gateway", 8080).
-SERVICES: list[tuple[str, int]] = [("catalog", 50051)]
+# Every gRPC service the suite runs, in start order, with its default port (overridable
+# with <NAME>_ADDR). Later services join here: ("trending", 50053), ("monitor", 50054),
+# ("gateway", 8080).
+SERVICES: list[tuple[str, int]] = [("catalog", 50051), ("sync", 50052)]
+
+# Processes without a port of their own: (name, module, arguments, the database they share).
+WORKERS: list[tuple[str, str, tuple[str, ...], str]] = [
+    ("sync-worker", "services.sync", ("worker",), "sync")
+]
+
+# The fake upstreams serve Spotify, Ticketmaster and setlist.fm on these three ports
+# unless real credentials (SPOTIFY_CLIENT_ID) are set.
+FAKES_PORT_BASE = int(os.environ.get("MYSETLIST_FAKES_PORT_BASE", "8701"))
+DEMO_EXPECTED = ROOT / "fakes" / "data" / "demo" / "expected.json"
 
 # Services probed over HTTP (GET path answers 200) instead of gRPC health, e.g. the
 # gateway once it lands: {"gateway": "/healthz"}.
@@ -53,6 +64,12 @@ class Service:
     address: str
     log_path: Path
     module: str = ""  # run as `python -m <module>`; services.<name> unless given
+    args: tuple[str, ...] = ()
+    # "grpc": ready when its health check says SERVING; "http": when GET path answers
+    # 200; "listening": when it answers HTTP at all; "process": when it is alive.
+    ready: str = "grpc"
+    migrates: bool = True
+    database: str = ""  # the SQLite file it uses: its own name unless it shares one
     process: subprocess.Popen[bytes] | None = None
     log_file: IO[bytes] | None = field(default=None, repr=False)
 
@@ -132,14 +149,16 @@ def base_environment(services: list[Service], redis_url: str) -> dict[str, str]:
         env["AUTH_JWT_SECRET"] = dev_jwt_secret()
     # Every service learns every address, so calls between them go where they listen.
     for service in services:
-        env[f"{service.name.upper()}_ADDR"] = service.address
+        if service.ready == "grpc":
+            env[f"{service.name.upper()}_ADDR"] = service.address
     return env
 
 
 def service_environment(base: dict[str, str], service: Service) -> dict[str, str]:
     env = dict(base)
     if "DATABASE_URL" not in os.environ:
-        env["DATABASE_URL"] = f"sqlite+aiosqlite:///{DATA / f'{service.name}.db'}"
+        name = service.database or service.name
+        env["DATABASE_URL"] = f"sqlite+aiosqlite:///{DATA / f'{name}.db'}"
     return env
 
 
@@ -196,7 +215,7 @@ class Supervisor:
             )
 
     def start(self, service: Service) -> None:
-        service.process = self._spawn(service)
+        service.process = self._spawn(service, *service.args)
 
     def check_alive(self) -> None:
         for service in self.services:
@@ -208,7 +227,7 @@ class Supervisor:
                 )
 
     def wait_ready(self, timeout: float) -> None:
-        pending = [s for s in self.services if s.process is not None]
+        pending = [s for s in self.services if s.process is not None and s.ready != "process"]
         deadline = time.monotonic() + timeout
         last: dict[str, str] = {}
         while pending and not self.stopping.is_set():
@@ -270,6 +289,8 @@ def terminate(proc: subprocess.Popen[bytes], grace: float) -> None:
 def probe(service: Service) -> str:
     """SERVING when the service is ready, else a short reason."""
     path = HTTP_READY_PATHS.get(service.name)
+    if service.ready in ("http", "listening"):
+        path = path or "/"
     if path is None:
         from healthcheck import check
 
@@ -277,6 +298,8 @@ def probe(service: Service) -> str:
     try:
         with urllib.request.urlopen(f"http://{service.probe_address}{path}", timeout=1.0) as resp:
             return "SERVING" if resp.status == 200 else f"HTTP {resp.status}"
+    except urllib.error.HTTPError as exc:
+        return "SERVING" if service.ready == "listening" else f"HTTP {exc.code}"
     except OSError as exc:
         return str(exc)
 
@@ -299,9 +322,8 @@ def banner(services: list[Service], env: dict[str, str], embedded_redis: bool) -
     width = max(len(s.name) for s in services)
     lines = ["", "MySetlist is up.", ""]
     for service in services:
-        lines.append(
-            f"  {service.name:<{width}}  {service.probe_address:<16} log {service.log_path}"
-        )
+        where = service.probe_address if service.address else "(worker)"
+        lines.append(f"  {service.name:<{width}}  {where:<16} log {service.log_path}")
     database = os.environ.get("DATABASE_URL") or f"SQLite files in {DATA}/"
     redis = env["REDIS_URL"] + (" (embedded fakeredis)" if embedded_redis else "")
     lines += ["", f"  database  {database}", f"  redis     {redis}"]
@@ -334,12 +356,69 @@ def banner(services: list[Service], env: dict[str, str], embedded_redis: bool) -
 # -- main -----------------------------------------------------------------------------
 
 
+def use_fakes() -> bool:
+    """Whether to serve the fake upstreams (no real Spotify credentials in the environment)."""
+    return "SPOTIFY_CLIENT_ID" not in os.environ
+
+
 def build_services() -> list[Service]:
     services = []
+    if use_fakes():
+        services.append(
+            Service(
+                "fakes",
+                f"127.0.0.1:{FAKES_PORT_BASE + 2}",
+                LOGS / "fakes.log",
+                module="fakes",
+                args=("--port-base", str(FAKES_PORT_BASE)),
+                ready="listening",
+                migrates=False,
+            )
+        )
     for name, port in SERVICES:
         address = os.environ.get(f"{name.upper()}_ADDR", f"127.0.0.1:{port}")
         services.append(Service(name, address, LOGS / f"{name}.log"))
+    for name, module, args, database in WORKERS:
+        services.append(
+            Service(
+                name,
+                "",
+                LOGS / f"{name}.log",
+                module=module,
+                args=args,
+                ready="process",
+                migrates=False,
+                database=database,
+            )
+        )
     return services
+
+
+def fake_upstream_env() -> dict[str, str]:
+    from fakes.server import upstream_env
+
+    base = FAKES_PORT_BASE
+    return upstream_env("127.0.0.1", (base, base + 1, base + 2))
+
+
+def import_demo_artists(services: list[Service], env: dict[str, str]) -> list[str]:
+    """Start an import of every demo artist (by Spotify id); returns the job ids."""
+    import json
+
+    import grpc
+    from mysetlist.sync.v1 import sync_pb2, sync_pb2_grpc
+
+    sync = next(s for s in services if s.name == "sync")
+    minted = tokens(env)
+    metadata = (("authorization", f"Bearer {minted[0]}"),) if minted else ()
+    artists = json.loads(DEMO_EXPECTED.read_text())
+    jobs = []
+    with grpc.insecure_channel(sync.probe_address) as channel:
+        stub = sync_pb2_grpc.SyncServiceStub(channel)
+        for artist in artists.values():
+            request = sync_pb2.StartImportRequest(reference=artist["spotify_id"])
+            jobs.append(stub.StartImport(request, metadata=metadata, timeout=10).job.id)
+    return jobs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -366,24 +445,38 @@ def main(argv: list[str] | None = None) -> int:
             env = base_environment(services, redis_url)
         except ImportError as exc:
             raise SuiteError(f"cannot read the development JWT secret from shared: {exc}") from None
+        if use_fakes():
+            env.update(fake_upstream_env())
         supervisor = Supervisor(services, env, args.grace, stop_requested)
         for service in services:
             service.log_path.write_text("")  # each log holds one run
         for service in services:
             if stop_requested.is_set():
                 break
-            print(f"migrating {service.name} ...", flush=True)
-            supervisor.migrate(service)
+            if service.migrates:
+                print(f"migrating {service.name} ...", flush=True)
+                supervisor.migrate(service)
         for service in services:
             if stop_requested.is_set():
                 break
-            print(f"starting {service.name} on {service.address} ...", flush=True)
+            where = f" on {service.address}" if service.address else ""
+            print(f"starting {service.name}{where} ...", flush=True)
             supervisor.start(service)
         supervisor.wait_ready(args.startup_timeout)
         if stop_requested.is_set():
             print("stopping ...")
             return 0
         print(banner(services, env, embedded is not None), flush=True)
+        if use_fakes():
+            try:
+                jobs = import_demo_artists(services, env)
+                print(
+                    f"Importing {len(jobs)} demo artists from the fake upstreams "
+                    f"(ListImportJobs or WatchImportJob on sync to follow them).",
+                    flush=True,
+                )
+            except Exception as exc:  # the suite is still useful without demo data
+                print(f"could not start the demo imports: {exc}", flush=True)
         supervisor.watch()
         print("stopping ...", flush=True)
         return 0
