@@ -157,3 +157,37 @@ async def test_an_ambiguous_spotify_name_fails_the_job_with_its_candidates(
         "S0lst1ceAAAAAAAAAAAAAA",
         "S0lst1ceBBBBBBBBBBBBBB",
     }
+
+
+async def test_transient_faults_of_every_kind_mid_import_still_end_with_the_exact_rows(
+    make_pipeline: MakePipeline, expected: dict[str, dict[str, Any]]
+) -> None:
+    facts = expected["chloe_saint_emile"]
+    calm = await make_pipeline()
+    reference_view = await read_artist(
+        calm.catalog, str((await calm.import_artist(facts["spotify_id"])).artist_id)
+    )
+    stormy = await make_pipeline(retry_attempts=5)
+    # A 429 storm with Retry-After on the album batch, malformed and truncated
+    # bodies on tracks, a 502 on the events page, a 429 without Retry-After and
+    # a dropped connection on setlist.fm: each within the retry budget.
+    stormy.fakes.spotify.config.inject(
+        FaultPlan("429", count=2, retry_after=1, endpoints=frozenset({"albums"})),
+        FaultPlan("malformed", count=1, endpoints=frozenset({"tracks"})),
+        FaultPlan("truncated", count=1, endpoints=frozenset({"tracks"})),
+    )
+    stormy.fakes.ticketmaster.config.inject(
+        FaultPlan("502", count=1, endpoints=frozenset({"events"}))
+    )
+    stormy.fakes.setlistfm.config.inject(
+        FaultPlan("429", count=1, endpoints=frozenset({"artist_setlists"})),
+        FaultPlan("disconnect", count=1, endpoints=frozenset({"artist_setlists"})),
+    )
+
+    job = await stormy.import_artist(facts["spotify_id"])
+
+    assert job.state is JobState.COMPLETED, (job.error_reason, job.error_message)
+    view = await read_artist(stormy.catalog, str(job.artist_id))
+    assert view.content() == reference_view.content()
+    fakes = (stormy.fakes.spotify, stormy.fakes.ticketmaster, stormy.fakes.setlistfm)
+    assert sum(sum(f.stats.faults_injected.values()) for f in fakes) == 7
