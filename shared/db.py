@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, MetaData, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,7 +22,9 @@ from sqlalchemy.pool import StaticPool
 __all__ = [
     "NAMING_CONVENTION",
     "create_engine",
+    "dialect",
     "downgrade_migrations",
+    "insert",
     "is_sqlite",
     "make_metadata",
     "ping",
@@ -87,6 +90,18 @@ def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def dialect(session: AsyncSession) -> str:
+    """'postgresql' or 'sqlite'."""
+    return session.get_bind().dialect.name
+
+
+def insert(session: AsyncSession, model: Any) -> Any:
+    """An INSERT that supports ON CONFLICT and RETURNING on both backends."""
+    if dialect(session) == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -1,7 +1,7 @@
-"""Dramatiq on Redis: the broker and the actors that run imports off the gRPC server.
+"""Dramatiq on Redis: the broker and the actors that run import and refresh jobs off the gRPC server.
 
 Actors take ids, never objects, and are idempotent: Redis redelivers a
-message whose worker died (after the heartbeat timeout), and the import
+message whose worker died (after the heartbeat timeout), and the job
 then runs again from its first stage to the same result.
 """
 
@@ -15,10 +15,12 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware.asyncio import AsyncIO
 
-from services.sync.pipeline.run import MAX_ATTEMPTS, run_import
+from services.sync.pipeline.run import MAX_ATTEMPTS, run_import, run_refresh
 from services.sync.runtime import Runtime
 
 IMPORT_QUEUE = "imports"
+# Refreshes wait in their own queue: a schedule starting hundreds must not delay an import.
+REFRESH_QUEUE = "refreshes"
 
 
 def create_broker(
@@ -37,10 +39,15 @@ def create_broker(
 @dataclass(frozen=True)
 class Actors:
     import_artist: dramatiq.Actor
+    refresh_artist: dramatiq.Actor
 
     def enqueue_import(self, job_id: uuid.UUID) -> None:
-        """Hand a job to the workers."""
+        """Hand an import job to the workers."""
         self.import_artist.send(str(job_id))
+
+    def enqueue_refresh(self, job_id: uuid.UUID) -> None:
+        """Hand a refresh job to the workers."""
+        self.refresh_artist.send(str(job_id))
 
 
 def declare_actors(
@@ -54,16 +61,22 @@ def declare_actors(
     async def import_artist(job_id: str) -> None:
         await run_import((await runtime()).context(uuid.UUID(job_id)))
 
+    async def refresh_artist(job_id: str) -> None:
+        await run_refresh((await runtime()).context(uuid.UUID(job_id)))
+
+    # The runners fail the job themselves after MAX_ATTEMPTS; until then a crash is
+    # retried with backoff.
+    options = {
+        "broker": broker,
+        "max_retries": MAX_ATTEMPTS,
+        "min_backoff": 1_000,
+        "time_limit": int(time_limit_s * 1000),
+    }
     return Actors(
         import_artist=dramatiq.actor(
-            import_artist,
-            broker=broker,
-            actor_name="import_artist",
-            queue_name=IMPORT_QUEUE,
-            # run_import fails the job itself after MAX_ATTEMPTS; until then a
-            # crash is retried with backoff.
-            max_retries=MAX_ATTEMPTS,
-            min_backoff=1_000,
-            time_limit=int(time_limit_s * 1000),
-        )
+            import_artist, actor_name="import_artist", queue_name=IMPORT_QUEUE, **options
+        ),
+        refresh_artist=dramatiq.actor(
+            refresh_artist, actor_name="refresh_artist", queue_name=REFRESH_QUEUE, **options
+        ),
     )

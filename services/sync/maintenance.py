@@ -21,8 +21,9 @@ from services.sync.catalog import CatalogClient
 from services.sync.domain.jobs import Jobs
 from services.sync.domain.setlists import SetlistError, ShowRef, match_show, parse_setlist
 from services.sync.domain.showtimes import is_past_local_date
-from services.sync.models import JobKind, utcnow
+from services.sync.models import utcnow
 from services.sync.pipeline.setlists import played_input
+from services.sync.refresh import Refreshes
 from services.sync.repository import schedules as repo
 from services.sync.upstreams import CircuitOpen, UpstreamError, Upstreams
 
@@ -230,11 +231,9 @@ class Maintenance:
             if artist_id in busy:
                 out.counts["artists_busy"] += 1
                 continue
-            reference = artist.spotify_id or artist.ticketmaster_id or artist.mbid or artist.name
             try:
-                _, created = await self.jobs.start(
-                    reference, kind=JobKind.REFRESH, artist_id=artist_id
-                )
+                # The job store hands refresh jobs to the refresh actor.
+                _, created = await Refreshes(self.jobs, self.catalog).start_for(artist)
             except Exception as error:  # one artist must not stop the others
                 out.failed = True
                 out.counts["errors"] += 1

@@ -1,4 +1,4 @@
-"""What a worker process holds while it runs imports: database, upstream clients, catalog channel."""
+"""What a worker process holds while it runs jobs: database, upstream clients, catalog channel."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sync.catalog import CatalogClient
 from services.sync.domain.jobs import Jobs
+from services.sync.fingerprints import Fingerprints
 from services.sync.models import SCHEMA
 from services.sync.pipeline.context import ImportContext
 from services.sync.settings import SyncSettings
@@ -31,6 +32,7 @@ class Runtime:
     upstreams: Upstreams
     channel: grpc.aio.Channel
     catalog: CatalogClient
+    fingerprints: Fingerprints
     status: StatusPublisher | None = None
 
     @classmethod
@@ -41,6 +43,12 @@ class Runtime:
             settings.catalog_addr, token=settings.catalog_token(), timeout=30.0
         )
         upstreams = build_upstreams(upstream_settings, redis)
+        sessions = db.session_factory(engine)
+        # Every answer's ETag and content hash are kept, so a later refresh can ask
+        # "changed since?" instead of fetching everything again.
+        fingerprints = Fingerprints(sessions)
+        for client in upstreams.clients:
+            client.etag_cache = fingerprints.cache(client.name)
         # GetUpstreamStatus sums what every worker publishes.
         status = StatusPublisher(StatusBoard(redis), upstreams)
         status.start()
@@ -48,11 +56,12 @@ class Runtime:
             settings=settings,
             engine=engine,
             # Workers never enqueue: only the gRPC server starts jobs.
-            jobs=Jobs(db.session_factory(engine), enqueue=_never),
+            jobs=Jobs(sessions, enqueue=_never),
             redis=redis,
             upstreams=upstreams,
             channel=channel,
             catalog=CatalogClient(channel),
+            fingerprints=fingerprints,
             status=status,
         )
 
@@ -63,6 +72,7 @@ class Runtime:
             upstreams=self.upstreams,
             catalog=self.catalog,
             setlist_pages=self.settings.sync_setlist_pages,
+            fingerprints=self.fingerprints,
         )
 
     async def close(self) -> None:

@@ -20,6 +20,7 @@ from services.sync.domain.schedules import Schedules, definitions
 from services.sync.domain.search import UpstreamSearch
 from services.sync.maintenance import Maintenance
 from services.sync.models import SCHEMA
+from services.sync.refresh import Refreshes
 from services.sync.runtime import LazyRuntime
 from services.sync.servicer import SyncServicer
 from services.sync.settings import SyncSettings
@@ -87,8 +88,8 @@ def build(
     sessions = db.session_factory(engine)
     broker = create_broker(settings.redis_url)
     actors = declare_actors(broker, LazyRuntime(settings).get)
-    # No refresh actor exists yet: refresh jobs run through the import actor too.
-    jobs = Jobs(sessions, enqueue=actors.enqueue_import)
+    # Each kind of job goes to its actor, whoever starts it (RPCs or the refresh schedule).
+    jobs = Jobs(sessions, enqueue=actors.enqueue_import, enqueue_refresh=actors.enqueue_refresh)
     redis = Redis.from_url(settings.redis_url)
     channel = create_channel(settings.catalog_addr, token=settings.catalog_token(), timeout=30.0)
     catalog = CatalogClient(channel)
@@ -108,6 +109,7 @@ def build(
     schedules = Schedules(sessions, redis, definitions(maintenance))
     servicer = SyncServicer(
         jobs,
+        refreshes=Refreshes(jobs, catalog),
         search=UpstreamSearch(upstreams, catalog),
         status=board,
         own_status=status,

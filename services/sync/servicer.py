@@ -13,22 +13,25 @@ from services.sync import convert, upstream_status
 from services.sync.domain.jobs import Jobs
 from services.sync.domain.schedules import Schedules
 from services.sync.domain.search import UpstreamSearch
+from services.sync.refresh import Refreshes
 from services.sync.upstream_status import StatusBoard, StatusPublisher
 
 
 class SyncServicer(sync_pb2_grpc.SyncServiceServicer):
-    """Import jobs, upstream search and status, maintenance schedules; refresh joins later."""
+    """Import and refresh jobs, upstream search and status, maintenance schedules."""
 
     def __init__(
         self,
         jobs: Jobs,
         *,
+        refreshes: Refreshes,
         search: UpstreamSearch,
         status: StatusBoard,
         schedules: Schedules,
         own_status: StatusPublisher | None = None,
     ) -> None:
         self._jobs = jobs
+        self._refreshes = refreshes
         self._search = search
         self._status = status
         self._own_status = own_status
@@ -72,6 +75,12 @@ class SyncServicer(sync_pb2_grpc.SyncServiceServicer):
         return api.CancelImportJobResponse(
             job=convert.job(await self._jobs.cancel(uuid.UUID(request.job_id)))
         )
+
+    async def RefreshArtist(
+        self, request: api.RefreshArtistRequest, context: grpc.aio.ServicerContext
+    ) -> api.RefreshArtistResponse:
+        job, created = await self._refreshes.start(request.artist_id)
+        return api.RefreshArtistResponse(job=convert.job(job), created=created)
 
     async def SearchUpstreamArtists(
         self, request: api.SearchUpstreamArtistsRequest, context: grpc.aio.ServicerContext

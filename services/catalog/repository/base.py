@@ -7,20 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import dialect, insert
 
-def dialect(session: AsyncSession) -> str:
-    """'postgresql' or 'sqlite'."""
-    return session.get_bind().dialect.name
-
-
-def insert(session: AsyncSession, model: Any) -> Any:
-    """An INSERT that supports ON CONFLICT and RETURNING on both backends."""
-    if dialect(session) == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+__all__ = ["after_key", "any_of", "as_uuid", "dialect", "insert"]
 
 
 def after_key(columns: Sequence[Any], key: Sequence[Any] | None, *, descending: bool = False):

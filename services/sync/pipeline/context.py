@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from services.sync.catalog import CatalogClient
 from services.sync.domain.jobs import Jobs, Progress
+from services.sync.fingerprints import Fingerprint, Fingerprints
 from services.sync.models import ImportJob, Stage
 from services.sync.upstreams import Upstreams
 
@@ -42,6 +43,10 @@ class ImportContext:
     upstreams: Upstreams
     catalog: CatalogClient
     setlist_pages: int = 2
+    # Refresh mode: the artist is in the catalog; each stage asks its upstream whether
+    # anything changed since the fingerprints were stored and does only that work.
+    refresh: bool = False
+    fingerprints: Fingerprints | None = None
     stage: Stage = Stage.PENDING
     span: Span = field(default_factory=lambda: Span(0, 100))
 
@@ -53,6 +58,19 @@ class ImportContext:
         step = Progress(self.stage, self.span.at(fraction), message, counters or None)
         if not await self.jobs.progress(self.job_id, step):
             raise Cancelled()
+
+    def remember(
+        self, upstream: str, resource: str, content_hash: str, etag: str | None = None
+    ) -> None:
+        """Store a fingerprint once the current stage has succeeded."""
+        if self.fingerprints is not None:
+            self.fingerprints.record(upstream, resource, content_hash, etag)
+
+    async def remembered(self, upstream: str, resource: str) -> Fingerprint | None:
+        """The stored fingerprint of a resource; None without one (or without a store)."""
+        if self.fingerprints is None:
+            return None
+        return await self.fingerprints.get(upstream, resource)
 
     async def log(self, message: str, *, level: str = "info", **data: object) -> None:
         """Record a decision (ambiguous match, skipped release) in the job's log."""

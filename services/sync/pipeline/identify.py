@@ -12,7 +12,8 @@ artist's catalog, which exists only once the songs stage has run.
 
 Upstream calls: one lookup of the reference (Spotify artist, Ticketmaster
 attraction, or one setlist.fm page for an MBID), one Ticketmaster attraction
-search, and at most one Spotify search or artist fetch.
+search, and at most one Spotify search or artist fetch. A refresh makes one
+conditional GET of the Spotify artist and keeps the matched ids.
 """
 
 from __future__ import annotations
@@ -264,9 +265,45 @@ def artist_input(artist: Mapping[str, Any], attraction: Mapping[str, Any] | None
     )
 
 
+async def refresh(ctx: ImportContext, artist_id: uuid.UUID) -> None:
+    """Refresh mode: the identity stands; the Spotify artist is asked for only if it changed.
+
+    One conditional GET: a 304 (or an answer whose content is what was stored) writes
+    nothing; otherwise the artist's name, genres, images and popularity are upserted.
+    """
+    artist = await ctx.catalog.artist(str(artist_id))
+    if not artist.spotify_id:
+        await ctx.report(1.0, f"{artist.name} has no Spotify id: identity kept")
+        return
+    spotify = ctx.upstreams.spotify
+    url = f"/artists/{artist.spotify_id}"
+    stored = await ctx.remembered(spotify.name, spotify.resource_key(url))
+    await ctx.report(0.1, f"checking {artist.name} on Spotify")
+    try:
+        answer = await spotify.get_json("artist", url, etag=stored.etag if stored else None)
+    except NotFound:
+        await ctx.log(
+            f"spotify: artist {artist.spotify_id} is gone; the catalog artist is kept",
+            level="warning",
+            upstream="spotify",
+            id=artist.spotify_id,
+        )
+        await ctx.report(1.0, f"{artist.name} not found on Spotify: identity kept")
+        return
+    if answer.not_modified or (stored is not None and answer.fingerprint == stored.content_hash):
+        await ctx.report(1.0, f"{artist.name} unchanged on Spotify")
+        return
+    # Empty Ticketmaster id and MBID leave the stored ones as they are.
+    updated, _ = await ctx.catalog.upsert_artist(artist_input(answer.data, None, ""))
+    await ctx.report(1.0, f"updated {updated.name} from Spotify", artists_updated=1)
+
+
 async def run(ctx: ImportContext) -> None:
     """Resolve the job's reference, upsert the artist and attach it to the job."""
     job = await ctx.job()
+    if ctx.refresh and job.artist_id is not None:
+        await refresh(ctx, job.artist_id)
+        return
     try:
         ref = parse_artist_ref(job.reference)
     except ValueError as error:

@@ -7,6 +7,10 @@ or a month ago. Songs rank by how many recent setlists they were in, with
 catalog popularity as the fallback (`domain.predictions.seed_prediction`).
 Rescheduled shows are seeded like upcoming ones: they have a date and fans.
 Seeding only appends the songs a prediction lacks, so a rerun changes nothing.
+A refresh seeds only the shows that have no prediction yet (new shows): the
+others already have fans' votes on theirs. When the artist's events are the
+ones this stage last seeded for (their digest, as the shows stage stored it),
+there is no new show and the stage reads nothing.
 """
 
 from __future__ import annotations
@@ -28,10 +32,13 @@ from services.sync.domain.setlists import (
     SongRef,
 )
 from services.sync.pipeline.context import ImportContext, ImportFailed
+from services.sync.pipeline.shows import EVENTS
 
 SEEDED_STATUSES = (pb.SHOW_STATUS_UPCOMING, pb.SHOW_STATUS_RESCHEDULED)
 MAX_SONGS = 200  # SeedPredictedSetlist's limit
 BATCH = 16  # seeds in flight at once
+# The events digest whose shows were all seeded (see `shows.EVENTS`).
+SEEDED = "#seeded-events:"
 
 
 def history_entry(
@@ -91,19 +98,49 @@ async def recent_history(
     return history[:recent]
 
 
+async def _unseeded(ctx: ImportContext, artist_id: str, shows: list[pb.Show]) -> list[pb.Show]:
+    """The shows without the artist's predicted setlist: those a refresh seeds."""
+    found: list[list[pb.Setlist]] = []
+    for start in range(0, len(shows), BATCH):
+        batch = shows[start : start + BATCH]
+        found += await asyncio.gather(*(ctx.catalog.show_setlists(s.id) for s in batch))
+    return [
+        show
+        for show, setlists in zip(shows, found, strict=True)
+        if not any(
+            s.kind == pb.SETLIST_KIND_PREDICTED and s.artist_id == artist_id for s in setlists
+        )
+    ]
+
+
 async def run(ctx: ImportContext) -> None:
     """Seed the same ranked prediction into every upcoming show of the artist."""
     job = await ctx.job()
     if job.artist_id is None:
         raise ImportFailed("INTERNAL", "the artist was not identified")
     artist_id = str(job.artist_id)
+    # The events digest the shows stage stored stands for the shows seeded below.
+    artist = await ctx.catalog.artist(artist_id)
+    events = (
+        await ctx.remembered("ticketmaster", f"{EVENTS}{artist.ticketmaster_id}")
+        if artist.ticketmaster_id
+        else None
+    )
+    if events is not None:
+        seeded = await ctx.remembered("ticketmaster", f"{SEEDED}{artist_id}")
+        if ctx.refresh and seeded is not None and seeded.content_hash == events.content_hash:
+            await ctx.report(1.0, "no new shows to seed", predictions=0)
+            return
+        ctx.remember("ticketmaster", f"{SEEDED}{artist_id}", events.content_hash)
     upcoming = [
         show
         for status in SEEDED_STATUSES
         for show in await ctx.catalog.artist_shows(artist_id, status=status)
     ]
+    if ctx.refresh:
+        upcoming = await _unseeded(ctx, artist_id, upcoming)
     if not upcoming:
-        await ctx.report(1.0, "no upcoming shows", predictions=0)
+        await ctx.report(1.0, "no upcoming shows to seed", predictions=0)
         return
     catalog = [
         CatalogSong(s.id, s.title, s.popularity or None)

@@ -1,11 +1,13 @@
-"""Run an import job's stages in order, persisting progress, timings and the outcome."""
+"""Run an import or refresh job's stages in order, persisting progress, timings and the outcome."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from services.sync.domain.jobs import JobNotFound
 from services.sync.models import Stage
 from services.sync.pipeline import identify, predictions, setlists, shows, songs
 from services.sync.pipeline.context import Cancelled, ImportContext, ImportFailed, Span
@@ -54,14 +56,19 @@ async def run_import(ctx: ImportContext) -> None:
     job = await ctx.jobs.begin_attempt(ctx.job_id)
     if job is None:
         return  # cancelled, finished, or unknown: nothing to do
+    batch = ctx.fingerprints.batch() if ctx.fingerprints else contextlib.nullcontext()
     try:
-        for stage, run, span in STAGES:
-            ctx.stage, ctx.span = stage, span
-            started = time.monotonic()
-            await ctx.report(0.0, stage.value.replace("_", " "))
-            await run(ctx)
-            await ctx.jobs.finish_stage(ctx.job_id, stage, time.monotonic() - started)
-        await ctx.jobs.complete(ctx.job_id, "imported")
+        with batch:
+            for stage, run, span in STAGES:
+                ctx.stage, ctx.span = stage, span
+                started = time.monotonic()
+                await ctx.report(0.0, stage.value.replace("_", " "))
+                await run(ctx)
+                # The catalog now holds what the stage fetched: its fingerprints may say so.
+                if ctx.fingerprints is not None:
+                    await ctx.fingerprints.flush()
+                await ctx.jobs.finish_stage(ctx.job_id, stage, time.monotonic() - started)
+        await ctx.jobs.complete(ctx.job_id, "refreshed" if ctx.refresh else "imported")
     except Cancelled:
         log.info("import cancelled", extra={"job_id": str(ctx.job_id)})
     except ImportFailed as failure:
@@ -74,3 +81,16 @@ async def run_import(ctx: ImportContext) -> None:
             await ctx.jobs.fail(ctx.job_id, "INTERNAL", "the import failed unexpectedly")
             return
         raise  # Dramatiq retries the message; the stages are idempotent
+
+
+async def run_refresh(ctx: ImportContext) -> None:
+    """Run a refresh job: every stage in refresh mode, doing only what upstream changes need.
+
+    A job without a catalog artist has nothing to refresh from, so it is imported in full.
+    """
+    try:
+        job = await ctx.jobs.get(ctx.job_id)
+    except JobNotFound:
+        return
+    ctx.refresh = job.artist_id is not None
+    await run_import(ctx)

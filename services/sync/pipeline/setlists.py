@@ -15,6 +15,10 @@ Empty setlists (nobody has entered the songs yet) still record their show,
 which did take place, but no actual setlist: an empty actual setlist would lock
 the crowd's prediction and score it against nothing. A later refresh that
 finds the songs records them.
+
+A refresh reads only the newest page (setlists arrive newest first) and goes on
+only when its content hash differs from the stored one; its setlists are then
+recorded as the import records them (upserts: known ones are rewritten as they are).
 """
 
 from __future__ import annotations
@@ -48,12 +52,14 @@ from services.sync.domain.setlists import (
 from services.sync.domain.showtimes import is_past_local_date
 from services.sync.pipeline.context import ImportContext, ImportFailed
 from services.sync.pipeline.identify import candidates_for_log, log_match
+from services.sync.upstreams import fingerprint
 from shared.text import normalize
 
 Json = dict[str, Any]
 PAGE_SIZE = 20  # setlist.fm's fixed page size
 MAX_SONGS = 200  # UpsertActualSetlist's limit
 BATCH = 10  # setlists written at once
+NEWEST = "#newest-setlists:"  # the fingerprint of an artist's newest page of setlists
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,22 @@ def _venue_input(venue: SetlistVenue, timezone: str) -> api.VenueInput:
     return api.VenueInput(**values)
 
 
+async def _refreshed_page(ctx: ImportContext, artist: pb.Artist) -> list[Json] | None:
+    """The newest page of setlists when it changed since it was stored; None when it did not."""
+    if not artist.mbid:
+        # A refresh does not search by name again: that is the import's call to make.
+        await ctx.report(1.0, "no setlist.fm artist: no setlists", setlists=0)
+        return None
+    raw = await ctx.upstreams.setlistfm.artist_setlists(artist.mbid, pages=1)
+    resource, digest = f"{NEWEST}{artist.mbid}", fingerprint(raw)
+    stored = await ctx.remembered("setlistfm", resource)
+    ctx.remember("setlistfm", resource, digest)
+    if stored is not None and stored.content_hash == digest:
+        await ctx.report(1.0, f"{len(raw)} newest setlists, none changed", setlists=0)
+        return None
+    return raw
+
+
 async def run(ctx: ImportContext) -> None:
     """Fetch recent setlists, attach each to its show (creating past shows), record the songs."""
     job = await ctx.job()
@@ -216,15 +238,21 @@ async def run(ctx: ImportContext) -> None:
         raise ImportFailed("INTERNAL", "the artist was not identified")
     artist = await ctx.catalog.artist(str(job.artist_id))
     mbid, first_page = artist.mbid, None
-    if not mbid:
-        mbid, first_page = await _find_mbid(ctx, artist)
-        if not mbid or not await _record_mbid(ctx, artist, mbid):
-            await ctx.report(1.0, "no setlist.fm artist: no setlists", setlists=0)
+    if ctx.refresh:
+        raw = await _refreshed_page(ctx, artist)
+        if raw is None:
             return
-    if first_page is not None and (ctx.setlist_pages == 1 or len(first_page) < PAGE_SIZE):
-        raw = first_page
     else:
-        raw = await ctx.upstreams.setlistfm.artist_setlists(mbid, pages=ctx.setlist_pages)
+        if not mbid:
+            mbid, first_page = await _find_mbid(ctx, artist)
+            if not mbid or not await _record_mbid(ctx, artist, mbid):
+                await ctx.report(1.0, "no setlist.fm artist: no setlists", setlists=0)
+                return
+        if first_page is not None and (ctx.setlist_pages == 1 or len(first_page) < PAGE_SIZE):
+            raw = first_page
+        else:
+            raw = await ctx.upstreams.setlistfm.artist_setlists(mbid, pages=ctx.setlist_pages)
+        ctx.remember("setlistfm", f"{NEWEST}{mbid}", fingerprint(raw[:PAGE_SIZE]))
     setlists, unreadable = _parse_all(raw)
     if unreadable:
         await ctx.log(

@@ -7,6 +7,10 @@ ones included (with that status), so a cancellation reaches fans. The show
 keeps the venue's local date and time and the venue's zone. Other acts on the
 bill (support acts, or the headliner when the artist supports) are upserted by
 their Ticketmaster id and name, plus the Spotify id their attraction links.
+
+A refresh fetches the same pages and compares the events' content hash with the
+stored one: unchanged, it writes nothing; changed, it upserts as the import does
+(every upsert is keyed on Ticketmaster ids, so known shows are updated in place).
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from services.sync.domain.showtimes import (
     parse_event,
 )
 from services.sync.pipeline.context import ImportContext, ImportFailed
+from services.sync.upstreams import fingerprint
 
 Json = dict[str, Any]
+EVENTS = "#events:"  # the fingerprint of an attraction's events
 
 STATUS = {
     ShowStatus.UPCOMING: pb.SHOW_STATUS_UPCOMING,
@@ -111,6 +117,14 @@ async def run(ctx: ImportContext) -> None:
         return
 
     events = await ctx.upstreams.ticketmaster.events(artist.ticketmaster_id)
+    # Ticketmaster sends no ETags: the events' content hash tells a refresh what changed.
+    resource = f"{EVENTS}{artist.ticketmaster_id}"
+    digest = fingerprint(sorted(events, key=lambda e: str(e.get("id"))))
+    stored = await ctx.remembered("ticketmaster", resource) if ctx.refresh else None
+    ctx.remember("ticketmaster", resource, digest)
+    if stored is not None and stored.content_hash == digest:
+        await ctx.report(1.0, f"{len(events)} events, none changed", shows=0, venues=0)
+        return
     now = dt.datetime.now(dt.UTC)
     parsed: list[Show] = []
     attractions: dict[str, Json] = {}

@@ -9,7 +9,7 @@ from typing import Any, Self
 from redis.asyncio import Redis
 
 from services.sync.upstreams.config import ClientConfig, UpstreamSettings
-from services.sync.upstreams.http import EtagCache
+from services.sync.upstreams.http import EtagCache, UpstreamClient
 from services.sync.upstreams.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from services.sync.upstreams.setlistfm import SetlistFmClient
 from services.sync.upstreams.spotify import SpotifyClient
@@ -26,13 +26,18 @@ class Upstreams:
     ticketmaster: TicketmasterClient
     setlistfm: SetlistFmClient
 
+    @property
+    def clients(self) -> tuple[UpstreamClient, ...]:
+        """The three clients in a fixed order."""
+        return (self.spotify, self.ticketmaster, self.setlistfm)
+
     def status(self) -> list[dict[str, Any]]:
         """Every client's counters and breaker state, for GetUpstreamStatus and metrics."""
-        return [client.status() for client in (self.spotify, self.ticketmaster, self.setlistfm)]
+        return [client.status() for client in self.clients]
 
     async def aclose(self) -> None:
         """Close all connection pools."""
-        for client in (self.spotify, self.ticketmaster, self.setlistfm):
+        for client in self.clients:
             await client.aclose()
 
     async def __aenter__(self) -> Self:

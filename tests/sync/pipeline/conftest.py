@@ -29,9 +29,10 @@ from services.catalog import server as catalog_server
 from services.catalog.settings import CatalogSettings
 from services.sync.catalog import CatalogClient
 from services.sync.domain.jobs import Jobs
-from services.sync.models import SCHEMA, ImportJob
+from services.sync.fingerprints import Fingerprints
+from services.sync.models import SCHEMA, ImportJob, JobKind
 from services.sync.pipeline.context import ImportContext
-from services.sync.pipeline.run import run_import
+from services.sync.pipeline.run import run_import, run_refresh
 from services.sync.upstreams import RedisRateLimiter, Upstreams, UpstreamSettings, build_upstreams
 from shared import db
 from shared.auth import Role, mint_token
@@ -105,6 +106,10 @@ class Pipeline:
     catalog_url: str
     sync_sessions: Any
     queued: list[uuid.UUID] = field(default_factory=list)
+    # As the worker wires them: every answer's ETag and content hash are stored.
+    fingerprints: Fingerprints | None = None
+    catalog_addr: str = ""
+    sync_url: str = ""
 
     def context(self, job_id: uuid.UUID, *, setlist_pages: int = 3) -> ImportContext:
         return ImportContext(
@@ -113,7 +118,14 @@ class Pipeline:
             upstreams=self.upstreams,
             catalog=self.catalog,
             setlist_pages=setlist_pages,
+            fingerprints=self.fingerprints,
         )
+
+    async def refresh(self, artist_id: uuid.UUID) -> ImportJob:
+        """Start and run a refresh job for a catalog artist (as the refresh actor does)."""
+        job, _ = await self.jobs.start(str(artist_id), kind=JobKind.REFRESH, artist_id=artist_id)
+        await run_refresh(self.context(job.id))
+        return await self.jobs.get(job.id)
 
     async def start(self, reference: str) -> ImportJob:
         job, _ = await self.jobs.start(reference)
@@ -182,6 +194,9 @@ async def make_pipeline(
                 upstream_retry_max_sleep_seconds=5.0,
             )
             upstreams = build_upstreams(settings, redis)
+            fingerprints = Fingerprints(sessions)
+            for client in upstreams.clients:
+                client.etag_cache = fingerprints.cache(client.name)
             prefix = f"test:{uuid.uuid4().hex}"  # limiter state of this world only
             for client in (upstreams.spotify, upstreams.ticketmaster, upstreams.setlistfm):
                 config = client.config
@@ -197,6 +212,9 @@ async def make_pipeline(
                 upstreams,
                 catalog_url,
                 sessions,
+                fingerprints=fingerprints,
+                catalog_addr=f"127.0.0.1:{app.port}",
+                sync_url=sync_url,
             )
             return pipeline
 
