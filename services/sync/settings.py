@@ -24,7 +24,9 @@ class SyncSettings(ServiceSettings):
     sync_worker_threads: int = Field(default=4, ge=1)
     # Dramatiq redelivers a dead worker's messages after this long without a heartbeat.
     sync_heartbeat_timeout_ms: int = Field(default=60_000, ge=1_000)
-    sync_maintenance_chance: int = Field(default=1_000, ge=1)
+    # Chance, per 1,000,000 Redis commands, that a worker requeues dead workers'
+    # messages (1_000_000: on every command).
+    sync_maintenance_chance: int = Field(default=1_000, ge=1, le=1_000_000)
     sync_import_time_limit_seconds: float = Field(default=3_600, gt=0)
     # How many setlist.fm pages (20 setlists each, newest first) an import reads.
     sync_setlist_pages: int = Field(default=2, ge=1, le=20)

@@ -6,11 +6,29 @@ import signal
 import threading
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
 
 from services.sync.actors import create_broker, declare_actors
 from services.sync.runtime import LazyRuntime
 from services.sync.settings import SyncSettings
 from shared.logging import configure_logging
+
+
+class _CloseRuntime(dramatiq.Middleware):
+    """Closes the worker's pools and publisher on its own event loop at shutdown.
+
+    Dramatiq runs `after_worker_shutdown` hooks in reverse order, so this one
+    runs while the AsyncIO middleware's loop is still alive, and after every
+    in-flight import has finished.
+    """
+
+    def __init__(self, runtime: LazyRuntime) -> None:
+        self._runtime = runtime
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        thread = get_event_loop_thread()
+        if thread is not None:
+            thread.run_coroutine(self._runtime.close())
 
 
 def run_worker(settings: SyncSettings) -> None:

@@ -51,10 +51,12 @@ class Jobs:
         sessions: async_sessionmaker[AsyncSession],
         *,
         enqueue: Callable[[uuid.UUID], None],
+        enqueue_refresh: Callable[[uuid.UUID], None] | None = None,
         poll_interval: float = 0.25,
     ) -> None:
+        """`enqueue` hands a job to the workers; refresh jobs go to `enqueue_refresh` if given."""
         self._sessions = sessions
-        self._enqueue = enqueue
+        self._enqueue = {JobKind.IMPORT: enqueue, JobKind.REFRESH: enqueue_refresh or enqueue}
         self._poll_interval = poll_interval
 
     async def start(
@@ -89,7 +91,7 @@ class Jobs:
                     await session.rollback()
                     continue
             try:
-                self._enqueue(job.id)
+                self._enqueue[job.kind](job.id)
             except Exception as exc:
                 # A job no worker will ever see must not block the artist.
                 await self.fail(job.id, "QUEUE_UNAVAILABLE", "the job queue is unreachable")
@@ -186,7 +188,9 @@ class Jobs:
         async with self._sessions.begin() as session:
             job = await jobs.get(session, job_id)
             if job is not None:
-                timings = [*job.stage_timings, {"stage": stage.value, "seconds": round(seconds, 3)}]
+                # A redelivered job runs its stages again: keep the latest timing of each.
+                timings = [t for t in job.stage_timings if t["stage"] != stage.value]
+                timings.append({"stage": stage.value, "seconds": round(seconds, 3)})
                 await jobs.change(session, job_id, stage_timings=timings)
 
     async def identified(

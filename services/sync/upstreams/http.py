@@ -7,10 +7,12 @@ import hashlib
 import json
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 from cachetools import LRUCache
@@ -72,14 +74,18 @@ class JsonResponse:
 
 
 class EtagCache(Protocol):
-    """Where conditional GETs find the validator and body of an earlier answer."""
+    """Where conditional GETs find the validator and body of an earlier answer.
+
+    Keys are resource keys (`UpstreamClient.resource_key`): the path below the
+    client's base URL with its query sorted, never a credential.
+    """
 
     def get(self, key: str) -> tuple[str, Any] | None:
         """The (etag, body) stored for a request, if any."""
         ...
 
-    def put(self, key: str, etag: str, data: Any) -> None:
-        """Remember an answer's validator and body."""
+    def put(self, key: str, etag: str | None, data: Any) -> None:
+        """Remember an answer: its validator (None when the upstream sent none) and body."""
         ...
 
 
@@ -92,8 +98,9 @@ class MemoryEtagCache:
     def get(self, key: str) -> tuple[str, Any] | None:
         return self._entries.get(key)
 
-    def put(self, key: str, etag: str, data: Any) -> None:
-        self._entries[key] = (etag, data)
+    def put(self, key: str, etag: str | None, data: Any) -> None:
+        if etag is not None:
+            self._entries[key] = (etag, data)
 
 
 class UpstreamClient:
@@ -230,10 +237,12 @@ class UpstreamClient:
         authorize: bool,
         limited: bool,
     ) -> JsonResponse:
-        cache_key = self._cache_key(url, params) if method == "GET" and self.etag_cache else None
+        cache_key = self.resource_key(url, params) if method == "GET" and self.etag_cache else None
         cached = self.etag_cache.get(cache_key) if self.etag_cache and cache_key else None
         if etag is None and cached is not None:
             etag = cached[0]
+        # A 304 answers for the validator sent: the cached body only if it is that one's.
+        body_for_304 = cached[1] if cached is not None and cached[0] == etag else None
         budget = RetryBudget(self.config.retry)
         reauthorized = False
         while True:
@@ -249,14 +258,24 @@ class UpstreamClient:
             request_params: dict[str, str | int] = dict(params or {})
             if etag is not None:
                 request_headers["If-None-Match"] = etag
+            slot = uuid.uuid4().hex if limited else None
             try:
-                if limited:
-                    self.stats.rate_limit_wait_s += await self.limiter.acquire()
+                if slot is not None:
+                    self.stats.rate_limit_wait_s += await self.limiter.acquire(slot)
                 if authorize:
                     await self._authorize(request_headers, request_params)
-                response = await self._send(
-                    endpoint, method, url, request_params, data, request_headers
-                )
+                try:
+                    response = await self._send(
+                        endpoint, method, url, request_params, data, request_headers
+                    )
+                except BaseException:
+                    if slot is not None:  # it may have reached the upstream, as late as now
+                        await self.limiter.settle(slot, counted=True)
+                    raise
+                if slot is not None:
+                    # A refused (429) request did not count upstream; an answered one did,
+                    # on arrival, which was no later than now.
+                    await self.limiter.settle(slot, counted=response.status_code != 429)
             except (httpx.TransportError, TimeoutError) as exc:
                 self.breaker.record_failure()
                 kind = (
@@ -278,7 +297,7 @@ class UpstreamClient:
                 status = response.status_code
                 if status == 304:
                     self.breaker.record_success()
-                    return JsonResponse(304, cached[1] if cached else None, etag, not_modified=True)
+                    return JsonResponse(304, body_for_304, etag, not_modified=True)
                 if 200 <= status < 300:
                     try:
                         body = response.json()
@@ -296,7 +315,8 @@ class UpstreamClient:
                     else:
                         self.breaker.record_success()
                         new_etag = response.headers.get("ETag")
-                        if cache_key and self.etag_cache is not None and new_etag:
+                        if cache_key and self.etag_cache is not None:
+                            # Without an ETag the cache still learns the content's fingerprint.
                             self.etag_cache.put(cache_key, new_etag, body)
                         return JsonResponse(status, body, new_etag)
                 elif status == 401 and authorize and not reauthorized:
@@ -420,10 +440,20 @@ class UpstreamClient:
             kind = Rejected
         return kind(self.name, endpoint, message, status=status, attempts=attempts)
 
-    @staticmethod
-    def _cache_key(url: str, params: Params | None) -> str:
-        query = "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
-        return f"{url}?{query}"
+    def resource_key(self, url: str, params: Params | None = None) -> str:
+        """The stable name of a GET: its path below the base URL and its query, sorted.
+
+        A `next` link (absolute, query in the URL) and the same page asked for by path and
+        params name the same resource; the host and credentials are never part of it.
+        """
+        split = urlsplit(url)
+        path = split.path
+        base = urlsplit(str(self._http.base_url)).path.rstrip("/")
+        if split.netloc and base and path.startswith(base):
+            path = path[len(base) :]
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        query.update({k: str(v) for k, v in (params or {}).items()})
+        return f"{path}?" + "&".join(f"{k}={v}" for k, v in sorted(query.items()))
 
 
 async def gather_all(awaitables: Iterable[Awaitable[T]]) -> list[T]:

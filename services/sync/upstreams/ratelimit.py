@@ -4,7 +4,11 @@ Algorithm: a sliding log per window (the timestamps of admitted requests over th
 period), the same rule the upstreams enforce, so a full burst is allowed and then each
 slot reopens exactly one period after it was taken. An attempt either takes a slot in
 every window at once or takes none and learns how long to wait; callers sleep that long
-and try again. `RedisRateLimiter` keeps the logs in Redis so every worker process shares
+and try again. Once the answer is in, `settle` moves the slot to the answer's time (the
+upstream counted the request on arrival, somewhere between sending and answering, so
+this errs on the safe side by one round trip) or frees it when the upstream refused the
+request (a 429 does not count against its window). `RedisRateLimiter` keeps the logs in
+Redis so every worker process shares
 them (one atomic Lua script per attempt, timed by the Redis server's clock);
 `MemoryRateLimiter` is the same thing for one process (tests, embedded runs).
 """
@@ -34,18 +38,22 @@ class RateLimiter(ABC):
         self.margin_s = margin_s
 
     @abstractmethod
-    async def try_acquire(self) -> float:
-        """Take a slot in every window and return 0, or take none and return seconds to wait."""
+    async def try_acquire(self, slot: str | None = None) -> float:
+        """Take a slot (named `slot`) in every window and return 0, or none and the seconds to wait."""
+
+    @abstractmethod
+    async def settle(self, slot: str, *, counted: bool) -> None:
+        """After the answer: re-time the slot to now, or free it if the upstream did not count it."""
 
     @abstractmethod
     async def pause(self, seconds: float) -> None:
         """Admit nobody for `seconds` (after an upstream 429: its limit is tighter than ours)."""
 
-    async def acquire(self) -> float:
+    async def acquire(self, slot: str | None = None) -> float:
         """Wait until a slot is free and take it; return the seconds spent waiting."""
         started = time.monotonic()
         while True:
-            wait = await self.try_acquire()
+            wait = await self.try_acquire(slot)
             if wait <= 0:
                 return time.monotonic() - started
             # Sleeping the exact time the script computed (not polling) keeps pacing precise.
@@ -60,22 +68,33 @@ class MemoryRateLimiter(RateLimiter):
 
     def __init__(self, name: str, windows: Sequence[Window], margin_s: float = 0.0) -> None:
         super().__init__(name, windows, margin_s)
-        self._logs: list[deque[float]] = [deque() for _ in self.windows]
+        # Each log holds (admission time, slot) in time order.
+        self._logs: list[deque[tuple[float, str]]] = [deque() for _ in self.windows]
         self._paused_until = 0.0
 
-    async def try_acquire(self) -> float:
+    async def try_acquire(self, slot: str | None = None) -> float:
         now = time.monotonic()
         wait = max(self._paused_until - now, 0.0)
         for window, period, log in zip(self.windows, self._periods(), self._logs, strict=True):
-            while log and log[0] <= now - period:
+            while log and log[0][0] <= now - period:
                 log.popleft()
             if len(log) >= window.limit:
-                wait = max(wait, log[len(log) - window.limit] + period - now)
+                wait = max(wait, log[len(log) - window.limit][0] + period - now)
         if wait > 0:
             return wait
+        slot = slot or uuid.uuid4().hex
         for log in self._logs:
-            log.append(now)
+            log.append((now, slot))
         return 0.0
+
+    async def settle(self, slot: str, *, counted: bool) -> None:
+        now = time.monotonic()
+        for log in self._logs:
+            kept = [entry for entry in log if entry[1] != slot]
+            if len(kept) != len(log) and counted:
+                kept.append((now, slot))  # the latest time: the log stays in order
+            log.clear()
+            log.extend(kept)
 
     async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
@@ -106,6 +125,21 @@ if wait > 0 then return math.ceil(wait) end
 for i = 2, #KEYS do
   redis.call('ZADD', KEYS[i], now, ARGV[1])
   redis.call('PEXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i - 1]) / 1000) + 1000)
+end
+return 0
+"""
+
+# KEYS: one sorted set per window. ARGV[1]: the slot; ARGV[2]: "1" to move it to the
+# server's now (only if it is still logged), "0" to remove it.
+_SETTLE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 1, #KEYS do
+  if ARGV[2] == '1' then
+    redis.call('ZADD', KEYS[i], 'XX', now, ARGV[1])
+  else
+    redis.call('ZREM', KEYS[i], ARGV[1])
+  end
 end
 return 0
 """
@@ -145,12 +179,17 @@ class RedisRateLimiter(RateLimiter):
         for window, period in zip(self.windows, self._periods(), strict=True):
             self._args += [window.limit, round(period * 1_000_000)]
         self._acquire = redis.register_script(_ACQUIRE)
+        self._settle = redis.register_script(_SETTLE)
         self._pause = redis.register_script(_PAUSE)
 
-    async def try_acquire(self) -> float:
+    async def try_acquire(self, slot: str | None = None) -> float:
         keys = [self._pause_key, *self._keys]
-        wait_us = await self._acquire(keys=keys, args=[uuid.uuid4().hex, *self._args])
+        wait_us = await self._acquire(keys=keys, args=[slot or uuid.uuid4().hex, *self._args])
         return int(wait_us) / 1_000_000
+
+    async def settle(self, slot: str, *, counted: bool) -> None:
+        if self._keys:
+            await self._settle(keys=self._keys, args=[slot, "1" if counted else "0"])
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[self._pause_key], args=[round(seconds * 1_000_000)])

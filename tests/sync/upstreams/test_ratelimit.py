@@ -93,3 +93,25 @@ async def test_workers_on_one_redis_share_windows_and_pauses(
     await two.pause(5)
     assert await RedisRateLimiter(redis, "shared", (), prefix=key_prefix).try_acquire() > 4.9
     await redis.aclose()
+
+
+async def test_a_refused_request_gives_its_slot_back(make_limiter: MakeLimiter) -> None:
+    limiter: RateLimiter = make_limiter("refused", parse_windows("1/10s"))
+    assert await limiter.try_acquire("first") == 0
+    assert await limiter.try_acquire("second") > 9
+
+    await limiter.settle("first", counted=False)
+
+    assert await limiter.try_acquire("second") == 0
+
+
+async def test_an_answered_request_holds_its_slot_from_the_answer_on(
+    make_limiter: MakeLimiter,
+) -> None:
+    limiter: RateLimiter = make_limiter("answered", parse_windows("1/400ms"))
+    assert await limiter.try_acquire("slow") == 0
+    await asyncio.sleep(0.3)  # the answer takes 300 ms: the upstream counted it on arrival
+
+    await limiter.settle("slow", counted=True)
+
+    assert 0.35 < await limiter.try_acquire("next") <= 0.4  # 400 ms from the answer, not the send
