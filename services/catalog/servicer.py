@@ -337,6 +337,20 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         )
         return api.SeedPredictedSetlistResponse(setlist=convert.setlist(view))
 
+    async def BatchSeedPredictedSetlists(
+        self, request: api.BatchSeedPredictedSetlistsRequest, context: grpc.aio.ServicerContext
+    ) -> api.BatchSeedPredictedSetlistsResponse:
+        report = await self._catalog.setlists.seed_many(
+            _id(request.artist_id),
+            [_id(s) for s in request.show_ids],
+            [_id(s) for s in request.song_ids],
+        )
+        return api.BatchSeedPredictedSetlistsResponse(
+            setlist_ids=[str(s) if s else "" for s in report.setlist_ids],
+            songs_added=report.songs_added,
+            locked_show_ids=[str(s) for s in report.locked_show_ids],
+        )
+
 
 def _show_data(index: int, s: api.ShowInput) -> ShowData:
     try:

@@ -13,6 +13,7 @@ from mysetlist.catalog.v1 import resources_pb2 as pb
 SONG_BATCH = 1000
 VENUE_BATCH = 1000
 SHOW_BATCH = 500
+SEED_BATCH = 500
 
 
 def _chunks(items: Sequence, size: int):
@@ -70,13 +71,20 @@ class CatalogClient:
         )
         return response.setlist
 
-    async def seed_prediction(
-        self, show_id: str, artist_id: str, song_ids: Sequence[str]
-    ) -> pb.Setlist:
-        response = await self._stub.SeedPredictedSetlist(
-            api.SeedPredictedSetlistRequest(show_id=show_id, artist_id=artist_id, song_ids=song_ids)
-        )
-        return response.setlist
+    async def seed_predictions(
+        self, artist_id: str, show_ids: Sequence[str], song_ids: Sequence[str]
+    ) -> tuple[int, list[str]]:
+        """Seed the same songs into many shows' predictions; (songs added, locked show ids)."""
+        added, locked = 0, []
+        for chunk in _chunks(show_ids, SEED_BATCH):
+            response = await self._stub.BatchSeedPredictedSetlists(
+                api.BatchSeedPredictedSetlistsRequest(
+                    artist_id=artist_id, show_ids=chunk, song_ids=song_ids
+                )
+            )
+            added += response.songs_added
+            locked += response.locked_show_ids
+        return added, locked
 
     async def artist(self, artist_id: str) -> pb.Artist:
         return (await self._stub.GetArtist(api.GetArtistRequest(artist=artist_id))).artist

@@ -8,7 +8,7 @@ import pytest
 from mysetlist.catalog.v1 import catalog_pb2 as api
 from mysetlist.catalog.v1 import resources_pb2 as pb
 
-from tests.catalog.builders import uid
+from tests.catalog.builders import future, uid
 from tests.catalog.errors import expect_error
 
 
@@ -586,3 +586,51 @@ async def test_actual_titles_match_catalog_titles_written_with_and_or_ampersand(
     )
 
     assert [s.song_id for s in actual.songs] == [rock_and_roll]
+
+
+async def test_a_batch_seed_fills_every_show_once_and_leaves_locked_predictions_alone(
+    clients, world
+):
+    artist = await world.artist()
+    song_ids = await world.songs(artist, ["One", "Two", "Three"])
+    venue_id = await world.venue()
+    shows = [await world.show(artist, venue_id, local_date=future(10 + i)) for i in range(3)]
+    service = clients.service()
+    # The last show's prediction is final: it already has an actual setlist.
+    await world.predicted(shows[2], artist, song_ids[:1])
+    await service.UpsertActualSetlist(
+        api.UpsertActualSetlistRequest(
+            show_id=shows[2].id, artist_id=artist.id, songs=[api.ActualSongInput(title="One")]
+        )
+    )
+    request = api.BatchSeedPredictedSetlistsRequest(
+        artist_id=artist.id, show_ids=[s.id for s in shows], song_ids=song_ids
+    )
+
+    first = await service.BatchSeedPredictedSetlists(request)
+    again = await service.BatchSeedPredictedSetlists(request)
+
+    assert first.songs_added == 6 and again.songs_added == 0
+    assert list(first.locked_show_ids) == [shows[2].id] and first.setlist_ids[2] == ""
+    for show, setlist_id in zip(shows[:2], first.setlist_ids[:2], strict=True):
+        stored = (await service.GetSetlist(api.GetSetlistRequest(setlist_id=setlist_id))).setlist
+        assert stored.show_id == show.id
+        assert [e.song_id for e in stored.songs] == song_ids
+        assert [e.position for e in stored.songs] == [1, 2, 3]
+
+
+async def test_a_batch_seed_refuses_a_show_without_the_artist(clients, world):
+    artist, other = await world.artist(), await world.artist()
+    song_ids = await world.songs(artist, ["One"])
+    show = await world.show(other, await world.venue())
+
+    status = await expect_error(
+        clients.service().BatchSeedPredictedSetlists(
+            api.BatchSeedPredictedSetlistsRequest(
+                artist_id=artist.id, show_ids=[show.id], song_ids=song_ids
+            )
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        field="show_ids[0]",
+    )
+    assert status is not None

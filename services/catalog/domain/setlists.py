@@ -86,16 +86,7 @@ class Setlists:
         """Create the predicted setlist if missing and append the seeded songs it lacks."""
         async with self._sessions.begin() as session:
             await _show_and_artist(session, show_id, artist_id)
-            linked = await songs.linked_to(session, artist_id, song_ids)
-            strangers = [
-                (f"song_ids[{i}]", "is not a song of this artist")
-                for i, song_id in enumerate(song_ids)
-                if song_id not in linked
-            ]
-            if strangers:
-                raise InvalidArgument(
-                    "every seeded song must belong to the artist", violations=strangers
-                )
+            await _check_seeded_songs(session, artist_id, song_ids)
             setlist = await setlists.ensure(
                 session,
                 show_id=show_id,
@@ -126,6 +117,61 @@ class Setlists:
         if new_rows:
             self._on_events()
         return view
+
+    async def seed_many(
+        self, artist_id: uuid.UUID, show_ids: Sequence[uuid.UUID], song_ids: Sequence[uuid.UUID]
+    ) -> SeedReport:
+        """seed_prediction for many shows at once: a few statements for the whole batch."""
+        async with self._sessions.begin() as session:
+            if await session.get(Artist, artist_id) is None:
+                raise errors.ArtistNotFound(f"artist {artist_id} not found")
+            await _check_seeded_songs(session, artist_id, song_ids)
+            bills = await shows.bills(session, show_ids)
+            strangers = [
+                (f"show_ids[{i}]", "is not a show of this artist")
+                for i, show_id in enumerate(show_ids)
+                if artist_id not in bills.get(show_id, [])
+            ]
+            if strangers:
+                raise InvalidArgument(
+                    "every show must have the artist on its bill", violations=strangers
+                )
+            found = await setlists.ensure_many(
+                session,
+                show_ids=show_ids,
+                artist_id=artist_id,
+                kind=SetlistKind.PREDICTED,
+                source="seed",
+            )
+            open_setlists = [s for s in found.values() if not s.locked]
+            present = await setlists.contents(session, [s.id for s in open_setlists])
+            rows, changed = [], []
+            wanted = list(dict.fromkeys(song_ids))
+            for setlist in sorted(open_setlists, key=lambda s: s.id):
+                songs, position = present[setlist.id]
+                missing = [song_id for song_id in wanted if song_id not in songs]
+                for song_id in missing:
+                    position += 1
+                    rows.append(
+                        {
+                            "id": uuid.uuid4(),
+                            "setlist_id": setlist.id,
+                            "song_id": song_id,
+                            "position": position,
+                        }
+                    )
+                if missing:
+                    changed.append((setlist, len(songs) + len(missing)))
+            await setlists.add_entries(session, rows)
+            await setlists.touch_many(session, [s.id for s, _ in changed])
+            await events.append(session, [_setlist_event(s, count) for s, count in changed])
+        if changed:
+            self._on_events()
+        return SeedReport(
+            setlist_ids=[found[s].id if not found[s].locked else None for s in show_ids],
+            songs_added=len(rows),
+            locked_show_ids=[s for s in show_ids if found[s].locked],
+        )
 
     async def record_actual(
         self,
@@ -220,14 +266,42 @@ class Setlists:
         if not touched:
             await setlists.touch(session, setlist.id)
         count = len(await setlists.song_ids(session, setlist.id))
-        payload = {
+        await events.append(session, [_setlist_event(setlist, count)])
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """What a batch seed did: each show's setlist (None when locked), songs added."""
+
+    setlist_ids: list[uuid.UUID | None]
+    songs_added: int
+    locked_show_ids: list[uuid.UUID]
+
+
+def _setlist_event(setlist: Setlist, song_count: int) -> tuple[str, dict]:
+    return (
+        "setlist_updated",
+        {
             "setlist_id": str(setlist.id),
             "show_id": str(setlist.show_id),
             "artist_id": str(setlist.artist_id),
             "kind": setlist.kind.value,
-            "song_count": count,
-        }
-        await events.append(session, [("setlist_updated", payload)])
+            "song_count": song_count,
+        },
+    )
+
+
+async def _check_seeded_songs(
+    session: AsyncSession, artist_id: uuid.UUID, song_ids: Sequence[uuid.UUID]
+) -> None:
+    linked = await songs.linked_to(session, artist_id, song_ids)
+    strangers = [
+        (f"song_ids[{i}]", "is not a song of this artist")
+        for i, song_id in enumerate(song_ids)
+        if song_id not in linked
+    ]
+    if strangers:
+        raise InvalidArgument("every seeded song must belong to the artist", violations=strangers)
 
 
 async def _show_and_artist(session: AsyncSession, show_id: uuid.UUID, artist_id: uuid.UUID) -> Show:

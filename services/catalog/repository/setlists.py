@@ -84,6 +84,77 @@ async def ensure(
     return setlist
 
 
+async def ensure_many(
+    session: AsyncSession,
+    *,
+    show_ids: Sequence[uuid.UUID],
+    artist_id: uuid.UUID,
+    kind: SetlistKind,
+    source: str,
+) -> dict[uuid.UUID, Setlist]:
+    """The artist's setlists of this kind at these shows, created where missing, rows locked."""
+    now = utcnow()
+    await session.execute(
+        upsert_insert(session, Setlist)
+        .values(
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "show_id": show_id,
+                    "artist_id": artist_id,
+                    "kind": kind,
+                    "source": source,
+                    "locked": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for show_id in sorted(set(show_ids))
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[Setlist.show_id, Setlist.artist_id, Setlist.kind])
+    )
+    rows = await session.scalars(
+        select(Setlist)
+        .where(
+            Setlist.show_id.in_(set(show_ids)),
+            Setlist.artist_id == artist_id,
+            Setlist.kind == kind,
+        )
+        .order_by(Setlist.id)
+        .with_for_update()
+    )
+    return {setlist.show_id: setlist for setlist in rows}
+
+
+async def contents(
+    session: AsyncSession, setlist_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[set[uuid.UUID], int]]:
+    """Each setlist's song ids and last position (one query)."""
+    wanted = set(setlist_ids)
+    result: dict[uuid.UUID, tuple[set[uuid.UUID], int]] = {s: (set(), 0) for s in wanted}
+    if not wanted:
+        return result
+    rows = await session.execute(
+        select(SetlistSong.setlist_id, SetlistSong.song_id, SetlistSong.position).where(
+            SetlistSong.setlist_id.in_(wanted)
+        )
+    )
+    for setlist_id, song_id, position in rows:
+        songs, last = result[setlist_id]
+        songs.add(song_id)
+        result[setlist_id] = (songs, max(last, position))
+    return result
+
+
+async def touch_many(session: AsyncSession, setlist_ids: Iterable[uuid.UUID]) -> None:
+    """Mark setlists changed."""
+    wanted = set(setlist_ids)
+    if wanted:
+        await session.execute(
+            update(Setlist).where(Setlist.id.in_(wanted)).values(updated_at=utcnow())
+        )
+
+
 async def for_show(
     session: AsyncSession, show_id: uuid.UUID, kind: SetlistKind | None
 ) -> list[Setlist]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import grpc
 from mysetlist.catalog.v1 import resources_pb2 as pb
 
 from services.sync.domain.predictions import RECENT, Prediction, seed_prediction
@@ -35,8 +34,9 @@ from services.sync.pipeline.context import ImportContext, ImportFailed
 from services.sync.pipeline.shows import EVENTS
 
 SEEDED_STATUSES = (pb.SHOW_STATUS_UPCOMING, pb.SHOW_STATUS_RESCHEDULED)
-MAX_SONGS = 200  # SeedPredictedSetlist's limit
-BATCH = 16  # seeds in flight at once
+MAX_SONGS = 200  # BatchSeedPredictedSetlists' limit
+BATCH = 16  # reads in flight at once
+SEED_CHUNK = 100  # shows per seeding transaction
 # The events digest whose shows were all seeded (see `shows.EVENTS`).
 SEEDED = "#seeded-events:"
 
@@ -158,29 +158,20 @@ async def run(ctx: ImportContext) -> None:
     if not song_ids:
         await ctx.report(1.0, "no songs to seed", predictions=0)
         return
-    locked: list[str] = []
-
-    async def seed(show: pb.Show) -> bool:
-        try:
-            await ctx.catalog.seed_prediction(show.id, artist_id, song_ids)
-        except grpc.aio.AioRpcError as error:
-            if error.code() is not grpc.StatusCode.FAILED_PRECONDITION:
-                raise
-            locked.append(show.id)  # the prediction is final (its show has an actual setlist)
-            return False
-        return True
-
     upcoming.sort(key=lambda s: (s.local_date, s.id))
-    seeded = 0
-    # Shows are independent: seed a batch at a time, checking for cancellation between batches.
-    for start in range(0, len(upcoming), BATCH):
+    seeded, locked = 0, []
+    # One catalog transaction per chunk of shows; cancellation is checked between chunks.
+    for start in range(0, len(upcoming), SEED_CHUNK):
+        chunk = upcoming[start : start + SEED_CHUNK]
         await ctx.report(
             start / len(upcoming),
-            f"seeding shows {start + 1}-{min(start + BATCH, len(upcoming))} of {len(upcoming)}",
+            f"seeding shows {start + 1}-{start + len(chunk)} of {len(upcoming)}",
         )
-        batch = upcoming[start : start + BATCH]
-        seeded += sum(await asyncio.gather(*(seed(show) for show in batch)))
+        _, refused = await ctx.catalog.seed_predictions(artist_id, [s.id for s in chunk], song_ids)
+        locked += refused
+        seeded += len(chunk) - len(refused)
     if locked:
+        # Those predictions are final: their shows already have an actual setlist.
         await ctx.log(
             f"{len(locked)} predictions are locked and were left as they are", shows=locked
         )
