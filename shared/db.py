@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import enum
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, MetaData, event, text
+from sqlalchemy import Engine, Enum, MetaData, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
@@ -28,6 +29,7 @@ __all__ = [
     "is_sqlite",
     "make_metadata",
     "ping",
+    "string_enum",
     "run_migrations",
     "session_factory",
 ]
@@ -90,6 +92,14 @@ def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def string_enum(cls: type[enum.Enum], name: str) -> Enum:
+    """An enum column stored as its values' strings with a CHECK constraint.
+
+    Portable to SQLite and cheap to extend (no PostgreSQL ENUM type to ALTER).
+    """
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
 
 
 def dialect(session: AsyncSession) -> str:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from google.protobuf import json_format
-from google.protobuf.timestamp_pb2 import Timestamp
 from mysetlist.catalog.v1 import resources_pb2 as pb
 from mysetlist.events.v1 import events_pb2
 
-from services.catalog.domain.showtime import as_utc
 from services.catalog.domain.views import SetlistView, ShowView
 from services.catalog.models import Artist, OutboxEvent, SetlistKind, ShowStatus, Song, Venue
 from services.catalog.repository.setlists import Entry
+from shared.grpc.convert import timestamp
 
 SHOW_STATUS_TO_PB = {
     ShowStatus.UPCOMING: pb.SHOW_STATUS_UPCOMING,
@@ -27,15 +24,6 @@ SETLIST_KIND_TO_PB = {
     SetlistKind.ACTUAL: pb.SETLIST_KIND_ACTUAL,
 }
 SETLIST_KIND_FROM_PB = {v: k for k, v in SETLIST_KIND_TO_PB.items()}
-
-
-def timestamp(value: dt.datetime | None) -> Timestamp | None:
-    """A protobuf Timestamp, or None to leave the field unset."""
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(as_utc(value))
-    return ts
 
 
 def artist(row: Artist) -> pb.Artist:

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Double,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -32,14 +31,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import make_metadata
+from shared.clock import utcnow
+from shared.db import make_metadata, string_enum
 
 SCHEMA = "catalog"
-
-
-def utcnow() -> dt.datetime:
-    """The current instant, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -66,12 +61,6 @@ class ShowStatus(enum.StrEnum):
 class SetlistKind(enum.StrEnum):
     PREDICTED = "predicted"
     ACTUAL = "actual"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK constraint: portable to SQLite and
-    # cheap to extend (no PostgreSQL ENUM type to ALTER).
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
 
 
 class Artist(Timestamped, Base):
@@ -186,7 +175,7 @@ class Show(Timestamped, Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     # The UTC instant, derived from the three above when the time is known.
     starts_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[ShowStatus] = mapped_column(_enum(ShowStatus, "show_status"))
+    status: Mapped[ShowStatus] = mapped_column(string_enum(ShowStatus, "show_status"))
     ticket_url: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
@@ -216,7 +205,7 @@ class Setlist(Timestamped, Base):
     artist_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("artist.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[SetlistKind] = mapped_column(_enum(SetlistKind, "setlist_kind"))
+    kind: Mapped[SetlistKind] = mapped_column(string_enum(SetlistKind, "setlist_kind"))
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(32))
     setlistfm_id: Mapped[str | None] = mapped_column(String(64))

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from google.protobuf.duration_pb2 import Duration
-from google.protobuf.timestamp_pb2 import Timestamp
 from mysetlist.sync.v1 import sync_pb2 as pb
 
 from services.sync.domain.schedules import ScheduleView
 from services.sync.domain.search import Candidate
 from services.sync.models import ImportJob, JobKind, JobState, ScheduleRun, Stage
 from services.sync.upstream_status import AggregateStatus
+from shared.grpc.convert import duration, timestamp
 
 JOB_STATE_TO_PB = {
     JobState.QUEUED: pb.JOB_STATE_QUEUED,
@@ -32,21 +29,6 @@ STAGE_TO_PB = {
     Stage.FAILED: pb.IMPORT_STAGE_FAILED,
 }
 KIND_TO_PB = {JobKind.IMPORT: pb.JOB_KIND_IMPORT, JobKind.REFRESH: pb.JOB_KIND_REFRESH}
-
-
-def timestamp(value: dt.datetime | None) -> Timestamp | None:
-    """A Timestamp, or None to leave the field unset (SQLite hands back naive UTC)."""
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
-    return ts
-
-
-def duration(seconds: float) -> Duration:
-    value = Duration()
-    value.FromNanoseconds(int(seconds * 1e9))
-    return value
 
 
 def job(row: ImportJob) -> pb.ImportJob:

@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -24,14 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import make_metadata
+from shared.clock import utcnow
+from shared.db import make_metadata, string_enum
 
 SCHEMA = "sync"
-
-
-def utcnow() -> dt.datetime:
-    """The current instant, timezone-aware."""
-    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -67,23 +62,19 @@ class Stage(enum.StrEnum):
     FAILED = "failed"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e])
-
-
 class ImportJob(Base):
     __tablename__ = "import_job"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    kind: Mapped[JobKind] = mapped_column(_enum(JobKind, "job_kind"))
+    kind: Mapped[JobKind] = mapped_column(string_enum(JobKind, "job_kind"))
     reference: Mapped[str] = mapped_column(String(300))
     # What makes two requests "the same artist" before its identity is known:
     # the classified reference, e.g. "spotify:4Z8W4fKeB5YxbusRsdQVPb" or "name:radiohead".
     artist_key: Mapped[str] = mapped_column(String(320))
     artist_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     artist_name: Mapped[str | None] = mapped_column(String(300))
-    state: Mapped[JobState] = mapped_column(_enum(JobState, "job_state"))
-    stage: Mapped[Stage] = mapped_column(_enum(Stage, "import_stage"))
+    state: Mapped[JobState] = mapped_column(string_enum(JobState, "job_state"))
+    stage: Mapped[Stage] = mapped_column(string_enum(Stage, "import_stage"))
     percent: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     counters: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
@@ -133,7 +124,7 @@ class ImportLog(Base):
     job_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("import_job.id", ondelete="CASCADE"), index=True
     )
-    stage: Mapped[Stage] = mapped_column(_enum(Stage, "import_stage"))
+    stage: Mapped[Stage] = mapped_column(string_enum(Stage, "import_stage"))
     level: Mapped[str] = mapped_column(String(10))
     message: Mapped[str] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -7,6 +7,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.catalog.models import ShowStatus
+from shared.clock import as_utc
 
 CLOSED_STATUSES = frozenset({ShowStatus.COMPLETED, ShowStatus.CANCELLED})
 
@@ -55,8 +56,3 @@ def voting_closes_at(show: Scheduled) -> dt.datetime:
 def voting_open(show: Scheduled, now: dt.datetime) -> bool:
     """Whether fans may still vote on or add to the show's predictions."""
     return show.status not in CLOSED_STATUSES and now < voting_closes_at(show)
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """Aware UTC datetime; SQLite hands back naive values that are UTC already."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
