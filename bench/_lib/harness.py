@@ -80,27 +80,49 @@ def base_arguments(
 
 
 @contextlib.contextmanager
+def postgres() -> Iterator[str]:
+    """A PostgreSQL server URL: $MYSETLIST_BENCH_DATABASE_URL's, else a throwaway one's."""
+    external = os.environ.get(DATABASE_URL_ENV)
+    if external:
+        yield sqlalchemy_url(external)
+        return
+    server = PostgresServer()
+    print(f"starting a throwaway PostgreSQL (set {DATABASE_URL_ENV} to use yours) ...", flush=True)
+    base = server.start()
+    try:
+        yield base
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def scratch_database(base: str, name: str) -> Iterator[str]:
+    """A fresh, empty database on the server at `base`, dropped at the end."""
+    url = fresh_database(base, name)
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@contextlib.contextmanager
 def database(name: str) -> Iterator[str]:
     """A fresh, empty database: on $MYSETLIST_BENCH_DATABASE_URL's server, else a throwaway one."""
-    external = os.environ.get(DATABASE_URL_ENV)
-    server = None
-    if external:
-        base = sqlalchemy_url(external)
-    else:
-        server = PostgresServer()
-        print(
-            f"starting a throwaway PostgreSQL (set {DATABASE_URL_ENV} to use yours) ...", flush=True
-        )
-        base = server.start()
+    with postgres() as base, scratch_database(base, name) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A throwaway redis-server (persistence off) the way the tests start one; yields its URL."""
+    from tests.support.servers import RedisServer
+
+    server = RedisServer()
+    url = server.start()
     try:
-        url = fresh_database(base, name)
-        try:
-            yield url
-        finally:
-            drop_database(url)
+        yield url
     finally:
-        if server is not None:
-            server.stop()
+        server.stop()
 
 
 def migrate(url: str) -> None:
