@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,8 +65,11 @@ async def run(settings: CatalogSettings) -> None:
     shutdown_telemetry = configure_telemetry("catalog")
     app = build(settings)
     app.health.watch({"database": lambda: db.ping(app.engine)})
+    invalidation = asyncio.create_task(app.catalog.follow_changes(), name="cache-invalidation")
 
     async def close() -> None:
+        invalidation.cancel()
+        await asyncio.gather(invalidation, return_exceptions=True)
         await app.engine.dispose()
         shutdown_telemetry()
 

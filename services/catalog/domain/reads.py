@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.catalog.domain import errors
+from services.catalog.domain.cache import ReadCache
 from services.catalog.domain.views import ArtistMatch, SetlistView, ShowView
 from services.catalog.models import Artist, SetlistKind, Song, Venue
 from services.catalog.repository import artists, follows, setlists, shows, songs, venues
@@ -24,35 +24,30 @@ class Reads:
         self, sessions: async_sessionmaker[AsyncSession], *, cache_ttl: float = 5.0
     ) -> None:
         self._sessions = sessions
-        # GetArtist and GetShow are the hottest calls. Entries live a few
-        # seconds and writers in this process drop them at once; other
-        # replicas' writes show after at most the TTL.
-        self._artists: TTLCache[str, Artist] = TTLCache(maxsize=20_000, ttl=cache_ttl)
-        self._shows: TTLCache[str, ShowView] = TTLCache(maxsize=20_000, ttl=cache_ttl)
+        # GetArtist and GetShow are the hottest calls. Writers in this process
+        # and the change feed (every replica's writes) drop entries as they change.
+        self._artists: ReadCache[Artist] = ReadCache(ttl=cache_ttl, slug_of=lambda a: a.slug)
+        self._shows: ReadCache[ShowView] = ReadCache(ttl=cache_ttl, slug_of=lambda v: v.show.slug)
 
-    def forget_artist(self, artist: Artist | uuid.UUID) -> None:
+    def forget_artist(self, artist_id: uuid.UUID) -> None:
         """Drop an artist from the cache after a write."""
-        artist_id = artist if isinstance(artist, uuid.UUID) else artist.id
-        cached = self._artists.pop(str(artist_id), None)
-        if cached is not None:
-            self._artists.pop(cached.slug, None)
+        self._artists.forget(artist_id)
 
     def forget_shows(self, show_ids: Sequence[uuid.UUID]) -> None:
         """Drop shows from the cache after a write."""
         for show_id in show_ids:
-            cached = self._shows.pop(str(show_id), None)
-            if cached is not None:
-                self._shows.pop(cached.show.slug, None)
+            self._shows.forget(show_id)
 
     async def get_artist(self, ref: str) -> Artist:
         cached = self._artists.get(ref)
         if cached is not None:
             return cached
+        ticket = self._artists.ticket()
         async with self._sessions() as session:
             artist = await artists.get_by_ref(session, ref)
         if artist is None:
             raise errors.ArtistNotFound(f"artist {ref!r} not found")
-        self._artists[str(artist.id)] = self._artists[artist.slug] = artist
+        self._artists.put(artist.id, artist, ticket)
         return artist
 
     async def list_artists(
@@ -122,13 +117,14 @@ class Reads:
         cached = self._shows.get(ref)
         if cached is not None:
             return cached
+        ticket = self._shows.ticket()
         async with self._sessions() as session:
             show = await shows.get_by_ref(session, ref)
             if show is None:
                 raise errors.ShowNotFound(f"show {ref!r} not found")
             bill = await shows.bills(session, [show.id])
         view = ShowView(show, bill[show.id])
-        self._shows[str(show.id)] = self._shows[show.slug] = view
+        self._shows.put(show.id, view, ticket)
         return view
 
     async def list_shows(
