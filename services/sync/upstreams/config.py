@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,7 @@ __all__ = [
     "BreakerConfig",
     "ClientConfig",
     "RetryConfig",
+    "SpotifyAppMode",
     "UpstreamSettings",
     "Window",
     "parse_windows",
@@ -19,6 +21,9 @@ __all__ = [
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+# Whether the Spotify app may use the batch endpoints (see UpstreamSettings).
+SpotifyAppMode = Literal["auto", "development", "extended"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +91,21 @@ class ClientConfig:
 
 
 class UpstreamSettings(BaseSettings):
-    """The upstream part of the sync service's environment, read once at start."""
+    """The upstream part of the sync service's environment, read once at start.
+
+    SPOTIFY_APP_MODE says whether the Spotify app may call the batch endpoints
+    (/artists?ids, /albums?ids, /tracks?ids), which answer 403 in development mode:
+
+    - `auto` (default): learn it. The first batch call is the probe; a 403 means
+      development mode and one call per id from then on. With a Redis limiter the
+      learnt development mode is remembered in Redis for an hour, so other workers
+      and restarts make no probe of their own (extended mode needs no memory: its
+      probe is an ordinary batch call).
+    - `development`: never call a batch endpoint (no probe at all).
+    - `extended`: always call the batch endpoints. Should one answer 403 anyway
+      (the setting is wrong), the client logs a warning and falls back to one call
+      per id for the rest of its life: slower, still correct.
+    """
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
@@ -94,6 +113,7 @@ class UpstreamSettings(BaseSettings):
     spotify_api_url: str = "https://api.spotify.com/v1"
     spotify_client_id: str
     spotify_client_secret: SecretStr
+    spotify_app_mode: SpotifyAppMode = "auto"
     ticketmaster_api_url: str = "https://app.ticketmaster.com/discovery/v2"
     ticketmaster_api_key: SecretStr
     setlistfm_api_url: str = "https://api.setlist.fm/rest/1.0"
@@ -119,6 +139,11 @@ class UpstreamSettings(BaseSettings):
     def _valid_windows(cls, value: str) -> str:
         parse_windows(value)
         return value
+
+    @field_validator("spotify_app_mode", mode="before")
+    @classmethod
+    def _app_mode_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator(
         "spotify_accounts_url", "spotify_api_url", "ticketmaster_api_url", "setlistfm_api_url"

@@ -78,6 +78,7 @@ def build_upstreams(
             accounts_url=settings.spotify_accounts_url,
             client_id=settings.spotify_client_id,
             client_secret=settings.spotify_client_secret.get_secret_value(),
+            app_mode=settings.spotify_app_mode,
         ),
         ticketmaster=TicketmasterClient(
             ticketmaster,

@@ -169,8 +169,9 @@ class RedisRateLimiter(RateLimiter):
         prefix: str = "mysetlist:ratelimit",
     ) -> None:
         super().__init__(name, windows, margin_s)
+        self.redis = redis
         # The hash tag keeps one upstream's keys in one Redis Cluster slot, as scripts need.
-        base = f"{prefix}:{{{name}}}"
+        base = self.key_base = f"{prefix}:{{{name}}}"
         self._pause_key = f"{base}:pause"
         # Keyed by period only: the log of admissions is valid whatever the limit, so a
         # changed limit keeps its history.

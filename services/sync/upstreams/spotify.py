@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
+from services.sync.upstreams.config import SpotifyAppMode
 from services.sync.upstreams.errors import AuthError, BadResponse, Forbidden, NotFound, Rejected
 from services.sync.upstreams.http import UpstreamClient, gather_all
+from services.sync.upstreams.ratelimit import RedisRateLimiter
 
 __all__ = ["SpotifyClient"]
 
@@ -23,6 +27,12 @@ BATCH_SIZE = {"artists": 50, "albums": 20, "tracks": 50}
 # Renew this long before expiry so no request leaves with a token about to lapse, but
 # never more than a tenth of the lifetime (short-lived tokens in tests).
 REFRESH_MARGIN_S = 60.0
+# How long a learnt development mode stays in Redis: an app moved to extended mode
+# gets its batch endpoints back within this long.
+MODE_MEMORY_TTL_S = 3600
+# A slow Redis must not hold calls up: past this the client just probes as if alone.
+MODE_MEMORY_TIMEOUT_S = 1.0
+DEVELOPMENT = "development"
 
 
 class SpotifyClient(UpstreamClient):
@@ -34,9 +44,13 @@ class SpotifyClient(UpstreamClient):
         accounts_url: str,
         client_id: str,
         client_secret: str,
+        app_mode: SpotifyAppMode = "auto",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        if app_mode not in ("auto", "development", "extended"):
+            raise ValueError(f"SPOTIFY_APP_MODE {app_mode!r} is not auto, development or extended")
+        self.app_mode = app_mode
         self._token_url = f"{accounts_url.rstrip('/')}/api/token"
         self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self.redact.add(client_secret)
@@ -45,8 +59,13 @@ class SpotifyClient(UpstreamClient):
         self._token_renew_at = 0.0
         self._token_lock = asyncio.Lock()
         self._mode_lock = asyncio.Lock()
-        # None until the first batch call tells: False means development mode (no batch endpoints).
-        self.batch_endpoints: bool | None = None
+        # None until the first batch call tells (mode `auto`): False means development mode
+        # (no batch endpoints). The other modes are told, not learnt.
+        self.batch_endpoints: bool | None = {"development": False, "extended": True}.get(app_mode)
+        # The Redis key of the app's learnt mode (the client id, hashed: one app, one mode).
+        digest = hashlib.sha256(client_id.encode()).hexdigest()[:16]
+        self._mode_key_suffix = f"app_mode:{digest}"
+        self._mode_recalled = False
         self.tokens_fetched = 0
 
     # Token lifecycle.
@@ -191,35 +210,100 @@ class SpotifyClient(UpstreamClient):
         return results
 
     async def _try_batch(self, kind: str, chunk: list[str]) -> list[dict[str, Any]] | None:
-        """One batch call, or None in development mode (learnt from the first 403)."""
-        if self.batch_endpoints is False:
-            return None
+        """One batch call, or None in development mode (told, remembered or learnt from a 403)."""
         if self.batch_endpoints is None:
             # While the mode is unknown one probe at a time, so a burst of callers costs one 403.
             async with self._mode_lock:
+                if self.batch_endpoints is None and await self._recall_development():
+                    self.batch_endpoints = False
                 if self.batch_endpoints is None:
                     return await self._batch_call(kind, chunk)
-            if self.batch_endpoints is False:
-                return None
+        if self.batch_endpoints is False:
+            return None
         return await self._batch_call(kind, chunk)
 
     async def _batch_call(self, kind: str, chunk: list[str]) -> list[dict[str, Any]] | None:
         try:
             body = (await self.get_json(kind, f"/{kind}", params={"ids": ",".join(chunk)})).data
         except Forbidden:
+            if self.app_mode == "extended":
+                if self.batch_endpoints is not False:  # once, however many chunks were in flight
+                    logger.warning(
+                        "spotify: SPOTIFY_APP_MODE is extended but batch endpoints answer 403: "
+                        "one call per id from now on (is the app in development mode?)",
+                        extra={"upstream": self.name},
+                    )
+                self.batch_endpoints = False
+                return None
             if self.batch_endpoints:
                 raise  # batch calls worked before: this 403 means something else
-            logger.info(
-                "spotify: batch endpoints answer 403: development mode, one call per id",
-                extra={"upstream": self.name},
-            )
-            self.batch_endpoints = False
+            if self.batch_endpoints is None:
+                logger.info(
+                    "spotify: batch endpoints answer 403: development mode, one call per id",
+                    extra={"upstream": self.name},
+                )
+                self.batch_endpoints = False
+                await self._remember_development()
             return None
-        self.batch_endpoints = True
+        if self.batch_endpoints is None:
+            self.batch_endpoints = True
         try:
             return [item for item in body[kind] if item is not None]
         except (KeyError, TypeError):
             raise BadResponse(self.name, kind, f"answer lacks {kind}[]") from None
+
+    # The learnt mode in Redis (mode `auto` with a Redis limiter). Only development mode is
+    # worth remembering: in extended mode the probe is an ordinary batch call and costs
+    # nothing. Redis is a hint here: any error or delay just means probing as if alone.
+
+    def _mode_memory(self) -> tuple[Redis, str] | None:
+        # Resolved on use, not at construction: whoever shares this client's limiter (same
+        # Redis, prefix and name) shares its budget and so its app.
+        limiter = self.limiter
+        if self.app_mode != "auto" or not isinstance(limiter, RedisRateLimiter):
+            return None
+        return limiter.redis, f"{limiter.key_base}:{self._mode_key_suffix}"
+
+    async def _recall_development(self) -> bool:
+        memory = self._mode_memory()
+        if memory is None or self._mode_recalled:
+            return False
+        self._mode_recalled = True  # one look per client: later calls just probe
+        redis, key = memory
+        try:
+            async with asyncio.timeout(MODE_MEMORY_TIMEOUT_S):
+                value = await redis.get(key)
+        except Exception as error:  # a hint only: never fail a call on it
+            logger.warning(
+                "spotify: could not read the learnt app mode from Redis: %s",
+                type(error).__name__,
+                extra={"upstream": self.name},
+            )
+            return False
+        if isinstance(value, bytes):
+            value = value.decode(errors="replace")
+        if value != DEVELOPMENT:
+            return False
+        logger.info(
+            "spotify: development mode remembered in Redis: one call per id",
+            extra={"upstream": self.name},
+        )
+        return True
+
+    async def _remember_development(self) -> None:
+        memory = self._mode_memory()
+        if memory is None:
+            return
+        redis, key = memory
+        try:
+            async with asyncio.timeout(MODE_MEMORY_TIMEOUT_S):
+                await redis.set(key, DEVELOPMENT, ex=MODE_MEMORY_TTL_S)
+        except Exception as error:  # a hint only: never fail a call on it
+            logger.warning(
+                "spotify: could not remember the app mode in Redis: %s",
+                type(error).__name__,
+                extra={"upstream": self.name},
+            )
 
 
 async def _skip_missing(

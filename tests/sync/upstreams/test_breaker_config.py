@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.sync.upstreams import BreakerConfig, BreakerState, CircuitBreaker, UpstreamSettings
+from services.sync.upstreams import (
+    BreakerConfig,
+    BreakerState,
+    CircuitBreaker,
+    UpstreamSettings,
+    build_upstreams,
+)
 from services.sync.upstreams.redact import Redactor
 
 
@@ -49,6 +55,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
         "TICKETMASTER_API_URL": "http://tm.example/discovery/v2/",
         "TICKETMASTER_RATE_LIMIT": "4/1s,4000/1d",
         "UPSTREAM_RETRY_ATTEMPTS": "3",
+        "SPOTIFY_APP_MODE": " Development ",
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -61,6 +68,26 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert tm.retry.max_attempts == 3
     assert settings.spotify().windows[0].period_s == 30.0
     assert "tm-key-value" not in repr(settings)
+    assert settings.spotify_app_mode == "development"
+
+
+def test_spotify_app_mode_defaults_to_auto_and_rejects_unknown_modes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in (
+        "SPOTIFY_CLIENT_ID",
+        "SPOTIFY_CLIENT_SECRET",
+        "TICKETMASTER_API_KEY",
+        "SETLISTFM_API_KEY",
+    ):
+        monkeypatch.setenv(name, "x")
+    assert UpstreamSettings().spotify_app_mode == "auto"  # type: ignore[call-arg]
+    assert build_upstreams(UpstreamSettings()).spotify.app_mode == "auto"  # type: ignore[call-arg]
+    monkeypatch.setenv("SPOTIFY_APP_MODE", "extended")
+    assert build_upstreams(UpstreamSettings()).spotify.batch_endpoints is True  # type: ignore[call-arg]
+    monkeypatch.setenv("SPOTIFY_APP_MODE", "quota")
+    with pytest.raises(ValueError, match="spotify_app_mode"):
+        UpstreamSettings()  # type: ignore[call-arg]
 
 
 def test_invalid_limits_fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:

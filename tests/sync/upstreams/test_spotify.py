@@ -1,14 +1,16 @@
-"""Spotify client against the fake: tokens, app modes, paging, ETags, 429s with Retry-After."""
+"""Spotify client against the fake: tokens, app modes (told, learnt, shared), paging, ETags, 429s with Retry-After."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import replace
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from fakes import FakeUpstreams, FaultPlan, Limit
 from fakes.dataset import Dataset
@@ -127,22 +129,132 @@ async def test_extended_mode_batches_albums_by_twenty_and_tracks_by_fifty(
     assert spotify.batch_endpoints is True
 
 
-async def test_development_mode_is_learnt_from_the_first_403_then_per_id(
-    spotify: SpotifyClient, fakes: FakeUpstreams, demo: Dataset
-) -> None:
-    fakes.spotify.config.mode = "development"
+async def development_import(client: SpotifyClient, demo: Dataset) -> tuple[int, int]:
+    """25 albums then 7 tracks, checked against the dataset; the (albums, tracks) counts."""
     ids = halcyon_album_ids(demo)[:25]
     track_ids = [t.id for t in demo.spotify_tracks.values()][:7]
 
-    albums = await spotify.albums(ids)
-    tracks = await spotify.tracks(track_ids)
+    albums = await client.albums(ids)
+    tracks = await client.tracks(track_ids)
 
     assert [a["id"] for a in albums] == ids
     assert [t["id"] for t in tracks] == track_ids
+    return len(ids), len(track_ids)
+
+
+@pytest.mark.parametrize(("app_mode", "probes"), [("auto", 1), ("development", 0)])
+async def test_development_mode_is_learnt_from_the_first_403_or_told_then_per_id(
+    settings: UpstreamSettings, fakes: FakeUpstreams, demo: Dataset, app_mode: str, probes: int
+) -> None:
+    fakes.spotify.config.mode = "development"
+    async with spotify_client(settings, app_mode=app_mode) as client:
+        albums, tracks = await development_import(client, demo)
+
     calls = fakes.spotify.stats.calls
-    assert (calls["albums"], calls["album"]) == (1, 25)  # one 403 probe, then one call per id
-    assert (calls["tracks"], calls["track"]) == (0, 7)  # the mode is known: no second probe
-    assert spotify.batch_endpoints is False
+    # `auto`: one 403 probe, then one call per id; `development`: no probe at all.
+    assert (calls["albums"], calls["album"]) == (probes, albums)
+    assert (calls["tracks"], calls["track"]) == (0, tracks)  # the mode is known: no second probe
+    assert fakes.spotify.stats.endpoint_statuses[("albums", 403)] == probes
+    assert client.batch_endpoints is False
+
+
+async def test_extended_setting_falls_back_per_id_with_a_warning_on_403(
+    settings: UpstreamSettings,
+    fakes: FakeUpstreams,
+    demo: Dataset,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fakes.spotify.config.mode = "development"  # the setting is wrong
+    caplog.set_level(logging.WARNING, logger="services.sync.upstreams.spotify")
+    async with spotify_client(settings, app_mode="extended") as client:
+        assert client.batch_endpoints is True  # told: batch from the first call
+        albums, tracks = await development_import(client, demo)
+
+    calls = fakes.spotify.stats.calls
+    assert (calls["albums"], calls["album"]) == (1, albums)  # the one 403, then per id
+    assert (calls["tracks"], calls["track"]) == (0, tracks)
+    warnings = [r for r in caplog.records if "SPOTIFY_APP_MODE" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+
+
+async def test_learnt_development_mode_is_shared_through_redis(
+    settings: UpstreamSettings, fakes: FakeUpstreams, demo: Dataset, redis: Redis, key_prefix: str
+) -> None:
+    fakes.spotify.config.mode = "development"
+    config = quick(settings.spotify())
+    async with spotify_client(settings, config, redis_limiter(redis, config, key_prefix)) as first:
+        albums, tracks = await development_import(first, demo)
+    calls = fakes.spotify.stats.calls
+    assert (calls["albums"], calls["album"]) == (1, albums)  # the first worker probes
+    keys = [key async for key in redis.scan_iter(f"{key_prefix}:*app_mode*")]
+    assert len(keys) == 1
+    assert 0 < await redis.ttl(keys[0]) <= 3600
+
+    # Another worker (or this one restarted) on the same Redis makes no probe.
+    async with spotify_client(settings, config, redis_limiter(redis, config, key_prefix)) as second:
+        await development_import(second, demo)
+    assert (calls["albums"], calls["album"]) == (1, 2 * albums)
+    assert (calls["tracks"], calls["track"]) == (0, 2 * tracks)
+    assert second.batch_endpoints is False
+
+    # Workers under another limiter prefix (another deployment, another test) learn afresh.
+    other = f"{key_prefix}:other"
+    async with spotify_client(settings, config, redis_limiter(redis, config, other)) as third:
+        await development_import(third, demo)
+    assert (calls["albums"], calls["album"]) == (2, 3 * albums)
+
+
+async def test_extended_mode_remembers_nothing_and_told_modes_ignore_redis(
+    settings: UpstreamSettings, fakes: FakeUpstreams, demo: Dataset, redis: Redis, key_prefix: str
+) -> None:
+    config = quick(settings.spotify())
+    async with spotify_client(settings, config, redis_limiter(redis, config, key_prefix)) as first:
+        await first.albums(halcyon_album_ids(demo)[:5])
+    assert first.batch_endpoints is True
+    assert [key async for key in redis.scan_iter(f"{key_prefix}:*app_mode*")] == []
+
+    # A remembered development mode is a hint for `auto` only: `extended` still batches.
+    fakes.spotify.config.mode = "development"
+    async with spotify_client(settings, config, redis_limiter(redis, config, key_prefix)) as dev:
+        await dev.albums(halcyon_album_ids(demo)[:5])
+    fakes.spotify.config.mode = "extended"
+    async with spotify_client(
+        settings, config, redis_limiter(redis, config, key_prefix), app_mode="extended"
+    ) as told:
+        await told.albums(halcyon_album_ids(demo)[:5])
+    assert told.batch_endpoints is True
+    assert fakes.spotify.stats.endpoint_statuses[("albums", 200)] == 2
+
+
+class BrokenRedis:
+    """Stands in for the mode memory's Redis: every command fails as a dead server would."""
+
+    async def get(self, key: str) -> Any:
+        raise RedisConnectionError("connection refused")
+
+    async def set(self, key: str, value: Any, **kwargs: Any) -> Any:
+        raise RedisConnectionError("connection refused")
+
+
+async def test_redis_errors_never_break_calls_the_client_just_probes(
+    settings: UpstreamSettings,
+    fakes: FakeUpstreams,
+    demo: Dataset,
+    redis: Redis,
+    key_prefix: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fakes.spotify.config.mode = "development"
+    caplog.set_level(logging.WARNING, logger="services.sync.upstreams.spotify")
+    config = quick(settings.spotify())
+    limiter = redis_limiter(redis, config, key_prefix)
+    limiter.redis = BrokenRedis()  # type: ignore[assignment]  # the limiter's scripts still work
+    async with spotify_client(settings, config, limiter) as client:
+        albums, tracks = await development_import(client, demo)
+
+    calls = fakes.spotify.stats.calls
+    assert (calls["albums"], calls["album"], calls["track"]) == (1, albums, tracks)
+    assert len([r for r in caplog.records if "Redis" in r.getMessage()]) == 2  # read, write
 
 
 async def test_unknown_ids_are_skipped_in_both_modes(
