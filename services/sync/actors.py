@@ -2,7 +2,10 @@
 
 Actors take ids, never objects, and are idempotent: Redis redelivers a
 message whose worker died (after the heartbeat timeout), and the job
-then runs again from its first stage to the same result.
+then runs again from its first stage to the same result. A worker busy
+with long imports may also miss heartbeats and see its message
+redelivered while it still runs it: the job's lease (pipeline/lease.py)
+lets only one run proceed, and the other returns (its message acked).
 """
 
 from __future__ import annotations

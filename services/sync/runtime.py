@@ -14,6 +14,7 @@ from services.sync.domain.jobs import Jobs
 from services.sync.fingerprints import Fingerprints
 from services.sync.models import SCHEMA
 from services.sync.pipeline.context import ImportContext
+from services.sync.pipeline.lease import JobLeases
 from services.sync.settings import SyncSettings
 from services.sync.upstream_status import StatusBoard, StatusPublisher
 from services.sync.upstreams import Upstreams, UpstreamSettings, build_upstreams
@@ -34,6 +35,7 @@ class Runtime:
     catalog: CatalogClient
     fingerprints: Fingerprints
     status: StatusPublisher | None = None
+    leases: JobLeases | None = None
 
     @classmethod
     def create(cls, settings: SyncSettings, upstream_settings: UpstreamSettings) -> Runtime:
@@ -63,6 +65,9 @@ class Runtime:
             catalog=CatalogClient(channel),
             fingerprints=fingerprints,
             status=status,
+            # A dead worker's lease must lapse before the broker redelivers its message
+            # (after the heartbeat timeout), or the redelivered run would find it held.
+            leases=JobLeases(redis, ttl_ms=settings.sync_heartbeat_timeout_ms // 2),
         )
 
     def context(self, job_id: uuid.UUID) -> ImportContext:
@@ -73,6 +78,7 @@ class Runtime:
             catalog=self.catalog,
             setlist_pages=self.settings.sync_setlist_pages,
             fingerprints=self.fingerprints,
+            leases=self.leases,
         )
 
     async def close(self) -> None:

@@ -9,6 +9,7 @@ from services.sync.catalog import CatalogClient
 from services.sync.domain.jobs import Jobs, Progress
 from services.sync.fingerprints import Fingerprint, Fingerprints
 from services.sync.models import ImportJob, Stage
+from services.sync.pipeline.lease import JobLeases
 from services.sync.upstreams import Upstreams
 
 
@@ -47,6 +48,9 @@ class ImportContext:
     # anything changed since the fingerprints were stored and does only that work.
     refresh: bool = False
     fingerprints: Fingerprints | None = None
+    # One run of the job at a time (see pipeline/lease.py); None runs without a lease,
+    # for callers without Redis that never deliver a job twice at once.
+    leases: JobLeases | None = None
     stage: Stage = Stage.PENDING
     span: Span = field(default_factory=lambda: Span(0, 100))
 

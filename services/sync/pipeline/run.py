@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from services.sync.domain.jobs import JobNotFound
 from services.sync.models import Stage
 from services.sync.pipeline import identify, predictions, setlists, shows, songs
 from services.sync.pipeline.context import Cancelled, ImportContext, ImportFailed, Span
+from services.sync.pipeline.lease import LeaseLost
 from services.sync.upstreams import (
     AuthError,
     BadResponse,
@@ -52,7 +53,18 @@ def failure_reason(error: UpstreamError) -> str:
 
 
 async def run_import(ctx: ImportContext) -> None:
-    """Run (or, after a redelivery, run again) every stage of the job."""
+    """Run (or, after a redelivery, run again) every stage of the job.
+
+    Only while holding the job's lease (`ctx.leases`): a run that finds another run of the
+    same job at work returns at once without touching the job.
+    """
+    async with _leased(ctx) as held:
+        if held:
+            await _attempt(ctx)
+
+
+async def _attempt(ctx: ImportContext) -> None:
+    """One attempt at the job's stages, the lease held."""
     job = await ctx.jobs.begin_attempt(ctx.job_id)
     if job is None:
         return  # cancelled, finished, or unknown: nothing to do
@@ -88,9 +100,31 @@ async def run_refresh(ctx: ImportContext) -> None:
 
     A job without a catalog artist has nothing to refresh from, so it is imported in full.
     """
-    try:
-        job = await ctx.jobs.get(ctx.job_id)
-    except JobNotFound:
+    async with _leased(ctx) as held:
+        if not held:
+            return
+        try:
+            job = await ctx.jobs.get(ctx.job_id)
+        except JobNotFound:
+            return
+        ctx.refresh = job.artist_id is not None
+        await _attempt(ctx)
+
+
+@contextlib.asynccontextmanager
+async def _leased(ctx: ImportContext) -> AsyncIterator[bool]:
+    """Whether this run holds the job's lease (always, without `ctx.leases`) while inside.
+
+    A run that loses the lease midway stops where it is and returns: another run of the
+    job holds it and is at work (the stages are idempotent).
+    """
+    if ctx.leases is None:
+        yield True
         return
-    ctx.refresh = job.artist_id is not None
-    await run_import(ctx)
+    try:
+        async with ctx.leases.hold(ctx.job_id) as held:
+            if not held:
+                log.info("job already running elsewhere", extra={"job_id": str(ctx.job_id)})
+            yield held
+    except LeaseLost:
+        log.info("leaving the job to the lease holder", extra={"job_id": str(ctx.job_id)})

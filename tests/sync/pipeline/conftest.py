@@ -32,6 +32,7 @@ from services.sync.domain.jobs import Jobs
 from services.sync.fingerprints import Fingerprints
 from services.sync.models import SCHEMA, ImportJob, JobKind
 from services.sync.pipeline.context import ImportContext
+from services.sync.pipeline.lease import JobLeases
 from services.sync.pipeline.run import run_import, run_refresh
 from services.sync.upstreams import RedisRateLimiter, Upstreams, UpstreamSettings, build_upstreams
 from shared import db
@@ -110,6 +111,8 @@ class Pipeline:
     fingerprints: Fingerprints | None = None
     catalog_addr: str = ""
     sync_url: str = ""
+    # As the worker wires them: one run of a job at a time.
+    leases: JobLeases | None = None
 
     def context(self, job_id: uuid.UUID, *, setlist_pages: int = 3) -> ImportContext:
         return ImportContext(
@@ -119,6 +122,7 @@ class Pipeline:
             catalog=self.catalog,
             setlist_pages=setlist_pages,
             fingerprints=self.fingerprints,
+            leases=self.leases,
         )
 
     async def refresh(self, artist_id: uuid.UUID) -> ImportJob:
@@ -215,6 +219,7 @@ async def make_pipeline(
                 fingerprints=fingerprints,
                 catalog_addr=f"127.0.0.1:{app.port}",
                 sync_url=sync_url,
+                leases=JobLeases(redis),
             )
             return pipeline
 
