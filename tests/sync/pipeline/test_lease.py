@@ -45,10 +45,6 @@ async def until(check: Callable[[], Awaitable[Any]], *, want: bool = True) -> No
     raise AssertionError("waited 10 s in vain")
 
 
-async def running(pipeline: Pipeline, job_id: uuid.UUID) -> bool:
-    return (await pipeline.jobs.get(job_id)).state is JobState.RUNNING
-
-
 class Touches:
     """A Jobs that records which of its methods a run called."""
 
@@ -166,14 +162,31 @@ async def test_a_refresh_finding_the_lease_taken_leaves_the_job_alone(
     await redis.delete(lease_key(job.id))
 
 
+class Stalls(Touches):
+    """A Jobs whose `finish_stage` never returns: the run stalls after its first stage."""
+
+    def __init__(self, jobs: Jobs) -> None:
+        super().__init__(jobs)
+        self.stalled = asyncio.Event()
+
+    async def finish_stage(self, *args: Any) -> None:
+        self.stalled.set()
+        await asyncio.Event().wait()
+
+
 async def test_a_run_whose_lease_was_taken_stops_and_leaves_the_job_to_the_holder(
     pipeline: Pipeline, redis: Redis, expected: dict[str, dict[str, Any]]
 ) -> None:
     facts = expected[ARTIST]
     job = await pipeline.start(facts["spotify_id"])
-    ctx, _ = watched(pipeline, job.id, JobLeases(redis, ttl_ms=TTL_MS))
+    stalls = Stalls(pipeline.jobs)
+    ctx = dataclasses.replace(
+        pipeline.context(job.id), jobs=cast(Jobs, stalls), leases=JobLeases(redis, ttl_ms=TTL_MS)
+    )
     run = asyncio.create_task(run_import(ctx))
-    await until(lambda: running(pipeline, job.id))
+    # Stalled mid-run, so only losing the lease can end it (an import is quick enough to
+    # finish between two renewals otherwise).
+    await asyncio.wait_for(stalls.stalled.wait(), timeout=30)
 
     # Another run holds the lease now (this one's lapsed in a stall, say).
     await redis.set(lease_key(job.id), "another-worker", px=10_000)
