@@ -26,8 +26,12 @@ class Reads:
         self._sessions = sessions
         # GetArtist and GetShow are the hottest calls. Writers in this process
         # and the change feed (every replica's writes) drop entries as they change.
-        self._artists: ReadCache[Artist] = ReadCache(ttl=cache_ttl, slug_of=lambda a: a.slug)
-        self._shows: ReadCache[ShowView] = ReadCache(ttl=cache_ttl, slug_of=lambda v: v.show.slug)
+        self._artists: ReadCache[Artist] = ReadCache(
+            ttl=cache_ttl, slug_of=lambda a: a.slug, id_of=lambda a: a.id
+        )
+        self._shows: ReadCache[ShowView] = ReadCache(
+            ttl=cache_ttl, slug_of=lambda v: v.show.slug, id_of=lambda v: v.show.id
+        )
 
     def forget_artist(self, artist_id: uuid.UUID) -> None:
         """Drop an artist from the cache after a write."""
@@ -39,15 +43,13 @@ class Reads:
             self._shows.forget(show_id)
 
     async def get_artist(self, ref: str) -> Artist:
-        cached = self._artists.get(ref)
-        if cached is not None:
-            return cached
-        ticket = self._artists.ticket()
+        return await self._artists.get_or_load(ref, lambda: self._load_artist(ref))
+
+    async def _load_artist(self, ref: str) -> Artist:
         async with self._sessions() as session:
             artist = await artists.get_by_ref(session, ref)
         if artist is None:
             raise errors.ArtistNotFound(f"artist {ref!r} not found")
-        self._artists.put(artist.id, artist, ticket)
         return artist
 
     async def list_artists(
@@ -114,18 +116,15 @@ class Reads:
             )
 
     async def get_show(self, ref: str) -> ShowView:
-        cached = self._shows.get(ref)
-        if cached is not None:
-            return cached
-        ticket = self._shows.ticket()
+        return await self._shows.get_or_load(ref, lambda: self._load_show(ref))
+
+    async def _load_show(self, ref: str) -> ShowView:
         async with self._sessions() as session:
             show = await shows.get_by_ref(session, ref)
             if show is None:
                 raise errors.ShowNotFound(f"show {ref!r} not found")
             bill = await shows.bills(session, [show.id])
-        view = ShowView(show, bill[show.id])
-        self._shows.put(show.id, view, ticket)
-        return view
+        return ShowView(show, bill[show.id])
 
     async def list_shows(
         self, where: ShowFilter, *, page_size: int, page_token: str
