@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import case, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import SetlistSong, Vote, utcnow
@@ -28,11 +28,15 @@ async def standing(session: AsyncSession, pairs: Iterable[Pair]) -> set[Pair]:
 
 
 async def add(session: AsyncSession, pairs: Iterable[Pair]) -> None:
-    """Record votes (one statement)."""
+    """Record votes (one round trip).
+
+    Executemany form rather than one multi-row VALUES: the statement compiles once
+    and stays in SQLAlchemy's cache whatever the batch size.
+    """
     now = utcnow()
     values = [{"user_id": u, "setlist_song_id": s, "created_at": now} for u, s in sorted(pairs)]
     if values:
-        await session.execute(insert(session, Vote).values(values).on_conflict_do_nothing())
+        await session.execute(insert(session, Vote).on_conflict_do_nothing(), values)
 
 
 async def remove(session: AsyncSession, pairs: Iterable[Pair]) -> None:
@@ -47,13 +51,24 @@ async def remove(session: AsyncSession, pairs: Iterable[Pair]) -> None:
 async def move_tallies(
     session: AsyncSession, deltas: Mapping[uuid.UUID, int]
 ) -> dict[uuid.UUID, int]:
-    """Add each delta to its song's tally; returns every given song's new tally."""
+    """Add each delta to its song's tally; returns every given song's new tally.
+
+    One UPDATE for the whole batch. The rows are already locked (by
+    `setlists.lock_vote_targets`), so the order of the update does not matter.
+    """
+    moved = {song_id: delta for song_id, delta in deltas.items() if delta}
     tallies: dict[uuid.UUID, int] = {}
-    for song_id in sorted(deltas):
-        stmt = update(SetlistSong).where(SetlistSong.id == song_id)
-        if deltas[song_id]:
-            stmt = stmt.values(upvotes=SetlistSong.upvotes + deltas[song_id])
-            tallies[song_id] = int(await session.scalar(stmt.returning(SetlistSong.upvotes)))
+    if moved:
+        table = SetlistSong.__table__
+        # Core, not ORM: no session objects to synchronise, and the statement is cached
+        # per batch size (the CASE has one branch per song).
+        rows = await session.execute(
+            update(table)
+            .where(table.c.id.in_(list(moved)))
+            .values(upvotes=table.c.upvotes + case(moved, value=table.c.id, else_=0))
+            .returning(table.c.id, table.c.upvotes)
+        )
+        tallies.update({song_id: int(upvotes) for song_id, upvotes in rows})
     unchanged = [s for s in deltas if s not in tallies]
     if unchanged:
         rows = await session.execute(
