@@ -1,15 +1,12 @@
-"""setlist.fm setlists: played entries, links to catalog songs, and the show they belong to.
+"""setlist.fm setlists: played entries, the show they belong to, and the linked shape.
 
 Both shapes are read: the live one (`sets.set[]`) and the documented one
 (`set[]` at the top level); also the XML-to-JSON quirks of a single object
 where a list is expected and an empty string for no sets.
 
-Linking by title key (`titles.title_key`, built on `shared.text.normalize`):
-an artist's own song links to the catalog song of that key; a cover never
-links to the artist's same-titled song, it is a non-catalog song pointing at
-the covered artist's name; anything else is a non-catalog song, reported.
-A song played twice in one setlist keeps its first position only (a setlist
-holds each song once).
+Played titles are linked to songs by the catalog (UpsertActualSetlist), not
+here: sync sends the titles as setlist.fm has them. `Linked` and `LinkReport`
+are the shape in which seeding reads the catalog's linked actual setlists.
 """
 
 from __future__ import annotations
@@ -22,7 +19,6 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from services.sync.domain.titles import title_key
 from shared.text import normalize, similarity, word_similarity
 
 CITY_THRESHOLD = 0.5
@@ -52,11 +48,6 @@ class Played:
     def is_cover(self) -> bool:
         """True when another artist's song is played."""
         return self.cover_artist is not None or self.cover_mbid is not None
-
-    @property
-    def key(self) -> str:
-        """The title key used for linking."""
-        return title_key(self.name)
 
 
 @dataclass(frozen=True)
@@ -208,7 +199,7 @@ def parse_setlist(setlist: Mapping[str, Any]) -> Setlist:
     )
 
 
-# Linking to the catalog -------------------------------------------------------
+# Linked setlists, as the catalog holds them ----------------------------------
 
 
 class LinkKind(StrEnum):
@@ -221,7 +212,7 @@ class LinkKind(StrEnum):
 
 @dataclass(frozen=True)
 class CatalogSong:
-    """What linking needs of a catalog song."""
+    """What seeding needs of a catalog song."""
 
     id: str
     title: str
@@ -230,10 +221,10 @@ class CatalogSong:
 
 @dataclass(frozen=True)
 class SongRef:
-    """The song a played entry is: a catalog song id, or a non-catalog song by key."""
+    """The song a played entry is, by its catalog id (setlist-only songs have one too)."""
 
     kind: LinkKind
-    key: str  # the catalog song id, or the title key (with the cover artist for covers)
+    key: str  # the catalog song id
     title: str
     cover_artist: str | None = None
 
@@ -248,59 +239,9 @@ class Linked:
 
 @dataclass(frozen=True)
 class LinkReport:
-    """Linked entries (one per song, in play order) and what linking had to report."""
+    """Linked entries of one setlist, one per song, in play order."""
 
     linked: tuple[Linked, ...]
-    unmatched: tuple[str, ...]  # names that became non-catalog songs (not covers)
-    repeats: tuple[Played, ...]  # later plays of a song already in this setlist
-
-
-def non_catalog_key(name: str, cover_artist: str | None = None) -> str:
-    """Identity of a non-catalog song: its title key, and for covers the covered artist's."""
-    key = title_key(name)
-    return f"{key}|{normalize(cover_artist)}" if cover_artist else key
-
-
-def catalog_index(songs: Iterable[CatalogSong]) -> dict[str, CatalogSong]:
-    """Catalog songs by title key; on a clash the first (catalog order) keeps the key."""
-    index: dict[str, CatalogSong] = {}
-    for song in songs:
-        index.setdefault(title_key(song.title), song)
-    return index
-
-
-def link_entry(entry: Played, index: Mapping[str, CatalogSong]) -> SongRef:
-    """The song one entry is (see the module docstring for the rules)."""
-    if entry.is_cover:
-        artist = entry.cover_artist or entry.cover_mbid
-        return SongRef(
-            LinkKind.COVER, non_catalog_key(entry.name, artist), entry.name, entry.cover_artist
-        )
-    song = index.get(entry.key)
-    if song is not None:
-        return SongRef(LinkKind.CATALOG, song.id, song.title)
-    return SongRef(LinkKind.NON_CATALOG, non_catalog_key(entry.name), entry.name)
-
-
-def link_setlist(
-    setlist: Setlist, catalog: Iterable[CatalogSong] | Mapping[str, CatalogSong]
-) -> LinkReport:
-    """Link every entry of a setlist to a catalog or non-catalog song."""
-    index = catalog if isinstance(catalog, Mapping) else catalog_index(catalog)
-    linked: list[Linked] = []
-    unmatched: list[str] = []
-    repeats: list[Played] = []
-    seen: set[tuple[LinkKind, str]] = set()
-    for entry in setlist.entries:
-        ref = link_entry(entry, index)
-        if (ref.kind, ref.key) in seen:
-            repeats.append(entry)
-            continue
-        seen.add((ref.kind, ref.key))
-        linked.append(Linked(entry, ref))
-        if ref.kind is LinkKind.NON_CATALOG:
-            unmatched.append(entry.name)
-    return LinkReport(tuple(linked), tuple(unmatched), tuple(repeats))
 
 
 # Which show a setlist belongs to ----------------------------------------------

@@ -2,7 +2,7 @@
 
 A show's date is the venue's local date (`dates.start.localDate`), always. The
 UTC `dateTime` of a 22:30 show in Los Angeles is already the next day; it is
-only ever derived from (and checked against) the local date, time and zone.
+only ever derived from the local date, time and zone.
 """
 
 from __future__ import annotations
@@ -175,42 +175,6 @@ def parse_event(event: Mapping[str, Any]) -> Show:
         url=event.get("url"),
         price_ranges=tuple(event.get("priceRanges") or ()),
     )
-
-
-def check_local_date(event: Mapping[str, Any], show: Show) -> None:
-    """Raise ShowTimeError unless the show keeps the event's local date and its instant agrees.
-
-    Guards the rule that an evening show in the Americas stays on its local date:
-    the show's date must be `localDate`, and Ticketmaster's UTC `dateTime`, seen
-    at the venue's zone, must fall on that same local date and time.
-    """
-    start = (event.get("dates") or {}).get("start") or {}
-    expected = str(start.get("localDate") or "")
-    if show.local_date.isoformat() != expected:
-        raise ShowTimeError(f"show date {show.local_date} is not the local date {expected}")
-    raw = start.get("dateTime")
-    zone = _zone(show.timezone)
-    if not raw or zone is None or show.local_time is None:
-        return
-    try:
-        instant = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ShowTimeError(f"bad dateTime {raw!r}") from exc
-    local = instant.astimezone(zone)
-    if local.date() != show.local_date or local.time() != show.local_time:
-        raise ShowTimeError(
-            f"dateTime {raw} is {local.isoformat()} at {show.timezone}, "
-            f"not {show.local_date} {show.local_time}"
-        )
-    if show.starts_at is not None and show.starts_at != instant:
-        raise ShowTimeError(f"starts_at {show.starts_at.isoformat()} differs from {raw}")
-
-
-def venue_today(now: datetime, timezone: str | None) -> date:
-    """Today's date at the venue; with no known zone, the date at UTC-12."""
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return now.astimezone(_zone(timezone) or _LATEST_ZONE).date()
 
 
 def is_past_local_date(

@@ -75,7 +75,7 @@ def history_entry(
         info=None,
         entries=tuple(link.entry for link in linked),
     )
-    return parsed, LinkReport(tuple(linked), (), ())
+    return parsed, LinkReport(tuple(linked))
 
 
 async def recent_history(

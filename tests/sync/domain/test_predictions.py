@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from mysetlist.catalog.v1 import resources_pb2 as pb
 
 from services.sync.domain.hygiene import select_studio_songs
 from services.sync.domain.predictions import Reason, seed_prediction
@@ -14,9 +16,10 @@ from services.sync.domain.setlists import (
     LinkKind,
     LinkReport,
     Setlist,
-    link_setlist,
     parse_setlist,
 )
+from services.sync.pipeline.predictions import history_entry
+from shared.text import normalize
 from tests.sync.domain import wire
 
 CATALOG = [
@@ -29,6 +32,37 @@ CATALOG = [
 START = date(2026, 11, 1)
 
 
+def as_catalog_holds(
+    setlist: Setlist, catalog: Sequence[CatalogSong]
+) -> tuple[Setlist, LinkReport]:
+    """A parsed setlist as the catalog records it, read back the way seeding reads it.
+
+    Mirrors UpsertActualSetlist as far as these tests need: a title links to the
+    catalog song of the same normalized title, any other title (covers always) is a
+    setlist-only song with an id of its own, and a reprise keeps its first play only.
+    """
+    own = {normalize(song.title): song for song in catalog}
+    songs: list[pb.SetlistSong] = []
+    for entry in setlist.entries:
+        key = normalize(entry.name)
+        song = None if entry.is_cover else own.get(key)
+        song_id = song.id if song else f"setlist-only:{key}"
+        if any(s.song_id == song_id for s in songs):
+            continue
+        songs.append(
+            pb.SetlistSong(
+                song_id=song_id,
+                title=song.title if song else entry.name,
+                position=len(songs) + 1,
+                is_tape=entry.tape,
+                is_cover=entry.is_cover,
+                cover_artist_name=entry.cover_artist or entry.cover_mbid or "",
+            )
+        )
+    show = pb.Show(local_date=setlist.event_date.isoformat())
+    return history_entry(show, pb.Setlist(id=setlist.id, songs=songs), {s.id for s in catalog})
+
+
 def history(*setlists: list[Any]) -> list[tuple[Setlist, LinkReport]]:
     """Setlists newest first; a song is a title, or a dict of setlist.fm song fields."""
     parsed = []
@@ -38,8 +72,7 @@ def history(*setlists: list[Any]) -> list[tuple[Setlist, LinkReport]]:
             "eventDate": (START - timedelta(days=7 * n)).strftime("%d-%m-%Y"),
             "sets": {"set": [{"song": [s if isinstance(s, dict) else {"name": s} for s in songs]}]},
         }
-        setlist = parse_setlist(raw)
-        parsed.append((setlist, link_setlist(setlist, CATALOG)))
+        parsed.append(as_catalog_holds(parse_setlist(raw), CATALOG))
     return parsed
 
 
@@ -148,8 +181,7 @@ def test_demo_predictions(key: str) -> None:
     catalog = [CatalogSong(s.spotify_id, s.title, s.popularity) for s in songs]
     past = []
     for raw in wire.setlists(facts["mbid"]):
-        setlist = parse_setlist(raw)
-        past.append((setlist, link_setlist(setlist, catalog)))
+        past.append(as_catalog_holds(parse_setlist(raw), catalog))
     prediction = seed_prediction(catalog, past)
     assert len({p.song.key for p in prediction.songs}) == len(prediction.songs)
     if facts["setlists"] - facts["empty_setlists"] > 0:

@@ -1,4 +1,4 @@
-"""setlist.fm setlists: both shapes, entries, linking to the catalog, matching to shows."""
+"""setlist.fm setlists: both shapes, entries, matching to shows."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.sync.domain.hygiene import select_studio_songs
 from services.sync.domain.setlists import (
-    CatalogSong,
-    LinkKind,
     SetlistError,
     ShowRef,
-    link_setlist,
     match_show,
     parse_event_date,
     parse_last_updated,
@@ -90,6 +86,7 @@ def test_entry_fields() -> None:
     assert by_position[1].tape and by_position[1].name == "Intro"
     assert (by_position[4].cover_artist, by_position[4].info) == ("The Rolling Bones", "acoustic")
     assert by_position[4].is_cover and not by_position[3].is_cover
+    assert not by_position[6].is_cover  # a guest does not make it a cover
     assert (by_position[6].with_artist, by_position[6].with_mbid) == (
         "Marigold Vance",
         MARIGOLD["mbid"],
@@ -139,46 +136,6 @@ def test_bad_event_dates_raise(text: str) -> None:
 )
 def test_last_updated(text: str | None, parsed: datetime | None) -> None:
     assert parse_last_updated(text) == parsed
-
-
-CATALOG = [
-    CatalogSong("s1", "Static"),
-    CatalogSong("s2", "Live Wire"),
-    CatalogSong("s3", "Northbound Train"),
-    CatalogSong("s4", "Radio Ga Ga"),
-    CatalogSong("s5", "Intro"),
-]
-
-
-def test_linking_by_title_key_covers_kept_as_covers() -> None:
-    report = link_setlist(parse_setlist(setlist(sets={"set": SETS})), CATALOG)
-    links = {(link.entry.position, link.song.kind, link.song.key) for link in report.linked}
-    assert (2, LinkKind.CATALOG, "s1") in links
-    assert (3, LinkKind.CATALOG, "s2") in links  # "live wire" typed loosely
-    assert (4, LinkKind.COVER, "live wire|the rolling bones") in links  # not the own "Live Wire"
-    assert (6, LinkKind.CATALOG, "s3") in links  # a guest does not make it a cover
-    assert (1, LinkKind.CATALOG, "s5") in links  # a tape of a catalog recording is that song
-    assert report.unmatched == ("Everything After", "Glass Highways", "Outro")
-    assert [e.position for e in report.repeats] == [7]  # "Static" again
-    cover = next(link for link in report.linked if link.song.kind is LinkKind.COVER)
-    assert cover.song.cover_artist == "The Rolling Bones"
-
-
-@pytest.mark.parametrize(
-    ("name", "kind"),
-    [
-        ("Static", LinkKind.CATALOG),
-        ("STATIC", LinkKind.CATALOG),
-        ("Static (Remastered)", LinkKind.CATALOG),
-        ("Statik", LinkKind.NON_CATALOG),
-        ("Static Bloom", LinkKind.NON_CATALOG),
-    ],
-    ids=["exact", "case", "reissue qualifier", "misspelt", "longer title"],
-)
-def test_link_kinds(name: str, kind: LinkKind) -> None:
-    parsed = parse_setlist(setlist(set=[{"song": [{"name": name}]}]))
-    [link] = link_setlist(parsed, CATALOG).linked
-    assert link.song.kind is kind
 
 
 def show(
@@ -245,25 +202,6 @@ def test_demo_setlists_match_expected(key: str, documented: bool) -> None:
     assert len(setlists) == facts["setlists"]
     assert sum(s.is_empty for s in setlists) == facts["empty_setlists"]
     assert all(s.artist_mbid == facts["mbid"] for s in setlists)
-
-
-@pytest.mark.parametrize("key", [k for k in wire.ARTISTS if wire.expected(k)["setlists"]])
-def test_demo_setlist_songs_link_to_the_catalog(key: str) -> None:
-    facts = wire.expected(key)
-    artist = facts["spotify_id"]
-    songs = select_studio_songs(artist, wire.albums(artist), wire.full_tracks(artist)).songs
-    catalog = [CatalogSong(s.spotify_id, s.title, s.popularity) for s in songs]
-    unmatched: set[str] = set()
-    for raw in wire.setlists(facts["mbid"]):
-        report = link_setlist(parse_setlist(raw), catalog)
-        for link in report.linked:
-            if link.entry.is_cover:
-                assert link.song.kind is LinkKind.COVER and link.song.cover_artist
-            elif not link.entry.tape:
-                assert link.song.kind is not LinkKind.COVER
-        unmatched.update(report.unmatched)
-    expected = {"Intro", "Outro"} | ({"Everything After"} if key == "halcyon_drive" else set())
-    assert unmatched <= expected  # only tapes and the one unreleased song stay off-catalog
 
 
 def test_demo_setlists_match_halcyon_drive_shows_only_by_local_date() -> None:
