@@ -97,7 +97,7 @@ class Song(Timestamped, Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     title: Mapped[str] = mapped_column(String(500))
-    # shared.text.normalize(title): links setlist entries to catalog songs.
+    # shared.titles.song_key(title, covered artist): links setlist entries to songs.
     title_key: Mapped[str] = mapped_column(String(500))
     # The artist whose import created the song; keys non-catalog songs.
     primary_artist_id: Mapped[uuid.UUID] = mapped_column(

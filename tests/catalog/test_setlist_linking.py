@@ -2,15 +2,12 @@
 
 The catalog is where setlist titles are linked (sync sends setlist.fm titles as they
 are). These cases come from the tests of sync's former `link_setlist` and of the
-title keys it linked by (`services.sync.domain.titles.title_key`): case, accents,
+title keys it linked by (`shared.titles.title_key`): case, accents,
 punctuation and "&"/"and" never matter; a misspelt or longer title is another song;
 a tape of a catalog recording is that song; a cover never links to the artist's
 same-titled song; a reprise keeps its first position only.
-
-The cases marked xfail are ones sync's linker handled and the catalog does not (yet):
-re-issue and featured-artist qualifiers, and a cover's identity including the
-covered artist. They are strict: a catalog that learns the rule makes them pass,
-and then the mark goes.
+Re-issue and featured-artist qualifiers never matter either, and a cover is
+identified by the covered artist as well as the title.
 """
 
 from __future__ import annotations
@@ -37,14 +34,10 @@ CATALOG = (
     "Glass Highways (feat. Marigold Vance)",
 )
 
-_REISSUE = "the catalog keys titles by normalize() only: re-issue qualifiers are not dropped"
-_FEATURING = "the catalog keys titles by normalize() only: featured-artist credits are not dropped"
 
-
-def case(name: str, played: str, linked: str | None, xfail: str = "") -> object:
+def case(name: str, played: str, linked: str | None) -> object:
     """A played title and the catalog title it links to (None: a setlist-only song)."""
-    marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
-    return pytest.param(played, linked, id=name, marks=marks)
+    return pytest.param(played, linked, id=name)
 
 
 LINKS = [
@@ -59,17 +52,14 @@ LINKS = [
     case("bracketed title", "(Intro)", "Intro"),
     case("misspelt", "Statik", None),
     case("longer title", "Static Bloom", None),
-    case("reissue qualifier", "Static (Remastered)", "Static", _REISSUE),
-    case("reissue dash suffix", "Static - 2011 Remaster", "Static", _REISSUE),
+    case("reissue qualifier", "Static (Remastered)", "Static"),
+    case("reissue dash suffix", "Static - 2011 Remaster", "Static"),
     case(
         "featured artist on the catalog title",
         "Glass Highways",
         "Glass Highways (feat. Marigold Vance)",
-        _FEATURING,
     ),
-    case(
-        "featured artist on the played title", "Static (feat. Marigold Vance)", "Static", _FEATURING
-    ),
+    case("featured artist on the played title", "Static (feat. Marigold Vance)", "Static"),
 ]
 
 
@@ -152,11 +142,6 @@ async def test_tapes_covers_and_reprises_in_one_setlist(clients, world) -> None:
     assert off_catalog == ["Everything After", "Glass Highways", "Outro"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a setlist-only song is keyed by title alone (one per artist and title key), "
-    "so covers of two artists' same-titled songs become one song",
-)
 async def test_covers_of_two_artists_same_titled_songs_are_two_songs(clients, world) -> None:
     artist = await world.artist()
     venue = await world.venue()

@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.catalog.domain import errors
-from services.catalog.domain.setlists import title_key
 from services.catalog.domain.showtime import start_instant, zone
 from services.catalog.domain.views import UpsertResult
 from services.catalog.models import Artist, Show, ShowStatus, Venue
 from services.catalog.repository import artists, events, shows, slugs, songs, venues
 from shared import text
 from shared.errors import Aborted, InvalidArgument
+from shared.titles import title_key
 
 # A concurrent importer can take a slug or an upstream id between our read and
 # our insert; the unique constraint refuses it and the whole batch is retried.

@@ -15,8 +15,8 @@ from services.catalog.domain.views import Accuracy, SetlistView
 from services.catalog.models import Artist, Setlist, SetlistKind, Show, Song
 from services.catalog.repository import events, setlists, shows, songs
 from services.catalog.repository.setlists import Entry
-from shared import text
 from shared.errors import InvalidArgument
+from shared.titles import song_key
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,6 @@ class PlayedSong:
     is_tape: bool = False
     cover_artist_name: str = ""
     info: str = ""
-
-
-def title_key(title: str) -> str:
-    """The normalised title songs are matched on (falls back to the folded title)."""
-    return text.normalize(title) or text.fold(title).strip()
 
 
 class Setlists:
@@ -321,7 +316,8 @@ async def _view(session: AsyncSession, setlist: Setlist) -> SetlistView:
 
 
 def _match_key(entry: PlayedSong) -> tuple[str, bool]:
-    return (title_key(entry.title), bool(entry.cover_artist_name))
+    """(song key, is cover): a cover never links to the artist's own same-titled song."""
+    return (song_key(entry.title, entry.cover_artist_name or None), bool(entry.cover_artist_name))
 
 
 async def _resolve_titles(

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from services.sync.domain.titles import (
+from shared.titles import (
     album_version,
     display_title,
     is_reissue,

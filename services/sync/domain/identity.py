@@ -25,8 +25,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from services.sync.domain.titles import title_key
 from shared.text import normalize, similarity
+from shared.titles import title_key
 
 THRESHOLD = 0.8
 MARGIN = 0.08

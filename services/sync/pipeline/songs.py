@@ -31,9 +31,9 @@ from services.sync.domain.hygiene import (
     release_group,
     select_studio_songs,
 )
-from services.sync.domain.titles import album_version, title_key, track_version
 from services.sync.pipeline.context import ImportContext, ImportFailed
 from services.sync.upstreams import BadResponse, fingerprint
+from shared.titles import album_version, title_key, track_version
 
 Json = dict[str, Any]
 INCLUDE_GROUPS = "album,single"

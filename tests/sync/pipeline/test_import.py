@@ -10,9 +10,9 @@ import pytest
 from mysetlist.catalog.v1 import resources_pb2 as pb
 
 from fakes.dataset import Dataset
-from services.sync.domain.titles import album_version, track_version
 from services.sync.models import JobState
 from services.sync.pipeline.run import STAGES
+from shared.titles import album_version, track_version
 from tests.sync.pipeline.catalog_view import read_artist
 from tests.sync.pipeline.conftest import MakePipeline, Pipeline
 

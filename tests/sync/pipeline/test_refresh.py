@@ -21,12 +21,12 @@ from fakes import ids
 from fakes.dataset import Dataset, SpotifyAlbum, SpotifyTrack, TmEvent
 from services.sync import server as sync_server
 from services.sync.actors import REFRESH_QUEUE
-from services.sync.domain.titles import album_version
 from services.sync.models import JobKind, JobState
 from services.sync.pipeline.run import run_refresh
 from services.sync.settings import SyncSettings
 from shared.auth import Role, mint_token
 from shared.grpc.channel import create_channel
+from shared.titles import album_version
 from tests.sync.pipeline.catalog_view import ArtistView, read_artist
 from tests.sync.pipeline.conftest import SECRET, MakePipeline, Pipeline
 

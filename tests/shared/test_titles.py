@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from services.sync.domain.titles import (
+from shared.titles import (
     Version,
     album_version,
     display_title,
     is_reissue,
+    song_key,
     split_qualifiers,
     title_key,
     track_version,
@@ -142,6 +143,22 @@ KEYS = [
 @pytest.mark.parametrize(("title", "key"), KEYS, ids=[t for t, _ in KEYS])
 def test_title_key(title: str, key: str) -> None:
     assert title_key(title) == key
+
+
+SONG_KEYS = [
+    # (title, covered artist, key)
+    ("Crazy", None, "crazy"),
+    ("Crazy", "Gnarls Barkley", "crazy|gnarls barkley"),
+    ("crazy (Remastered)", "GNARLS BARKLEY", "crazy|gnarls barkley"),
+    ("Crazy", "Patsy Cline", "crazy|patsy cline"),
+    ("Ça plane pour moi", "Plastic Bertrand", "ca plane pour moi|plastic bertrand"),
+    ("?!", None, "?!"),  # nothing left to normalize: the folded title
+]
+
+
+@pytest.mark.parametrize(("title", "cover_artist", "key"), SONG_KEYS)
+def test_song_key_adds_the_covered_artist(title: str, cover_artist: str | None, key: str) -> None:
+    assert song_key(title, cover_artist) == key
 
 
 def test_split_qualifiers_reads_brackets_and_dash_suffixes() -> None:

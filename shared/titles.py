@@ -7,6 +7,11 @@ studio titles that merely contain them ("Live Wire", "Alive", "Demolition",
 "Live and Let Die", "Radio Ga Ga") stay studio songs. Album names get a few
 more patterns on the bare title ("Live at Red Rocks", "Unplugged at ..."),
 since live albums rarely put "live" in brackets.
+
+`title_key` is a song title's identity, the one rule both services match titles
+by: sync when it dedupes tracks and identifies artists, the catalog when it links
+a played setlist title to a song. `song_key` adds the covered artist for covers;
+the catalog stores it in `song.title_key`.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import re
 import unicodedata
 from enum import StrEnum
 
-from shared.text import normalize
+from shared.text import fold, normalize
 
 
 class Version(StrEnum):
@@ -145,7 +150,11 @@ def display_title(title: str) -> str:
 
 
 def title_key(title: str) -> str:
-    """Identity of a song title: normalized, without re-issue or featured-artist qualifiers."""
+    """Identity of a song title: normalized, without re-issue or featured-artist qualifiers.
+
+    "Static (Remastered)", "static - 2011 Remaster" and "Static (feat. X)" are all
+    "static". A title that normalizes to nothing ("?!") keys by its folded self.
+    """
     base, qualifiers = split_qualifiers(title)
     kept = [
         q
@@ -153,4 +162,14 @@ def title_key(title: str) -> str:
         if not _REISSUE.search(_prepare(q)) and not _FEATURING.match(_prepare(q))
     ]
     key = normalize(" ".join([base, *kept]))
-    return key or normalize(title)
+    return key or normalize(title) or fold(title).strip()
+
+
+def song_key(title: str, cover_artist: str | None = None) -> str:
+    """A song's identity: its title key, and for a cover the covered artist's name too.
+
+    Two artists' songs called "Crazy" are two songs; an artist's own "Live Wire" and
+    its cover of another band's "Live Wire" are two songs as well.
+    """
+    key = title_key(title)
+    return f"{key}|{normalize(cover_artist)}" if cover_artist else key
