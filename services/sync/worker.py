@@ -41,9 +41,9 @@ def run_worker(settings: SyncSettings) -> None:
         heartbeat_timeout_ms=settings.sync_heartbeat_timeout_ms,
         maintenance_chance=settings.sync_maintenance_chance,
     )
-    declare_actors(
-        broker, LazyRuntime(settings).get, time_limit_s=settings.sync_import_time_limit_seconds
-    )
+    runtime = LazyRuntime(settings)
+    broker.add_middleware(_CloseRuntime(runtime))
+    declare_actors(broker, runtime.get, time_limit_s=settings.sync_import_time_limit_seconds)
     worker = dramatiq.Worker(broker, worker_threads=settings.sync_worker_threads)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -37,6 +37,7 @@ from services.catalog.servicer import CatalogServicer
 from services.sync import server as sync_server
 from services.sync.catalog import CatalogClient
 from services.sync.settings import SyncSettings
+from services.sync.upstream_status import KEY_PREFIX
 from shared.auth import Role, mint_token
 from shared.grpc.channel import create_channel
 from tests.support.servers import drop_database
@@ -66,6 +67,7 @@ make_pipeline = pipeline_fixtures.make_pipeline
 REDIS_DB_END_TO_END = 12
 REDIS_DB_KILL = 13
 REDIS_DB_TWO_WORKERS = 14
+REDIS_DB_SHUTDOWN = 15
 
 SETLIST_PAGES = 3  # as the pipeline tests import, so a reference import is comparable
 
@@ -523,3 +525,26 @@ async def test_two_workers_importing_at_once_keep_to_the_real_upstream_limits(
     # Enough calls that unshared limiters would have provoked 429s at 5/s and 2/s.
     assert world.fakes.setlistfm.stats.total_calls > 2
     assert world.fakes.ticketmaster.stats.total_calls >= 4
+
+
+async def test_a_worker_stopped_with_sigterm_closes_its_runtime(
+    make_world: MakeWorld, expected: dict[str, dict[str, Any]]
+) -> None:
+    """SIGTERM: in-flight work ends, then the runtime closes (its upstream status withdrawn)."""
+    world = await make_world(redis_db=REDIS_DB_SHUTDOWN)
+    worker = world.start_worker("worker")
+    started = await world.start_import(expected["quiet_harbor"]["spotify_id"])
+    job = (await world.watch(started.id))[-1]
+    assert job.state == api.JOB_STATE_COMPLETED, world.logs()
+
+    def published_by_worker(processes: list[bytes]) -> list[bytes]:
+        # Process names are host:pid:suffix; the sync server in this process publishes too.
+        return [p for p in processes if p.split(b":")[1] == str(worker.pid).encode()]
+
+    index = f"{KEY_PREFIX}:processes"
+    assert published_by_worker(await world.redis.zrange(index, 0, -1)), world.logs()
+
+    await worker.stop(grace=20)
+
+    assert worker.proc.returncode == 0, world.logs()
+    assert published_by_worker(await world.redis.zrange(index, 0, -1)) == [], world.logs()
