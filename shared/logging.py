@@ -38,6 +38,14 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.addFilter(_TraceContextFilter())
     setattr(handler, _HANDLER_MARK, True)
 
+    # The JSON lines carry none of the caller's file, line, thread or process, so skip
+    # collecting them for every record: the logging HOWTO's "Optimization" knobs. It
+    # matters for the access log, one record per RPC (about a third of its cost).
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
     root = logging.getLogger()
     for existing in list(root.handlers):
         if getattr(existing, _HANDLER_MARK, False):
