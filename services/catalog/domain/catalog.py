@@ -44,11 +44,13 @@ class Catalog:
         """Drop cached artists and shows as the change feed reports them changed (runs forever).
 
         Every replica tails the feed, so a write on one replica reaches the
-        others' caches within the feed's poll interval, not the cache TTL.
+        others' caches within the feed's poll interval, not the cache TTL. It
+        only polls: this replica's own writes drop their entries as they commit,
+        and waking on every local commit (each batch of votes) would cost a read.
         """
         async with self._sessions() as session:
             start = await events.last_sequence(session)
-        async for event in self.feed.tail(start):
+        async for event in self.feed.tail(start, wake_on_commit=False):
             if event.type in _ARTIST_EVENTS:
                 self.reads.forget_artist(uuid.UUID(event.payload["artist_id"]))
             elif event.type in _SHOW_EVENTS:

@@ -5,6 +5,12 @@ can see event 7 committed while event 6's transaction is still open. Handing
 out 7 then would skip 6 for good. The reader therefore stops at a gap and
 waits until every transaction that was running when it saw the gap has
 ended; a number still missing after that was rolled back and is skipped.
+
+A tailing reader wakes on local commits, but reads at most every
+`min_read_interval`: under a vote storm a commit lands every few
+milliseconds, and one read per commit per reader would cost the catalog
+more than the votes themselves. Waiting a little gathers many commits'
+events into one read.
 """
 
 from __future__ import annotations
@@ -36,12 +42,14 @@ class EventFeed:
         batch_size: int = 500,
         poll_interval: float = 0.5,
         gap_wait: float = 0.02,
+        min_read_interval: float = 0.05,
     ) -> None:
         self._sessions = sessions
         self._batch_size = batch_size
         # Local writers wake readers at once; the poll catches other replicas' writes.
         self._poll_interval = poll_interval
         self._gap_wait = gap_wait
+        self._min_read_interval = min_read_interval
         # One Event per generation: a reader keeps the one current before it
         # reads, so a commit landing between its read and its wait still wakes it.
         self._changed = asyncio.Event()
@@ -51,11 +59,17 @@ class EventFeed:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def tail(self, after: int) -> AsyncIterator[OutboxEvent]:
-        """Events after `after`, forever: catches up, then follows new commits."""
+    async def tail(self, after: int, *, wake_on_commit: bool = True) -> AsyncIterator[OutboxEvent]:
+        """Events after `after`, forever: catches up, then follows new commits.
+
+        With `wake_on_commit=False` the reader only polls: for one that needs
+        other replicas' events and already learns of this process's writes.
+        """
+        loop = asyncio.get_running_loop()
         cursor, gap = after, None
         while True:
-            changed = self._changed
+            changed = self._changed if wake_on_commit else asyncio.Event()
+            read_at = loop.time()
             # Shielded: a reader that hangs up mid-read lets the read finish and
             # return its connection cleanly instead of abandoning it half-closed.
             batch, cursor, gap = await asyncio.shield(self._next(cursor, gap))
@@ -65,6 +79,8 @@ class EventFeed:
                 await asyncio.sleep(self._gap_wait)
             elif len(batch) < self._batch_size:
                 await self._idle(changed)
+                # Coalesce: commits keep landing while we wait out the rest of the interval.
+                await asyncio.sleep(max(0.0, read_at + self._min_read_interval - loop.time()))
 
     async def _next(
         self, cursor: int, gap: _Gap | None
