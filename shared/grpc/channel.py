@@ -10,8 +10,13 @@ import grpc
 
 __all__ = ["create_channel"]
 
-# Retries only UNAVAILABLE: the call never reached a servicer (or the server is
-# draining), so repeating it cannot double a write.
+# Retries only UNAVAILABLE: the server was unreachable or draining, or one of its
+# dependencies (database, Redis) was down (shared.outages). In that last case a write
+# may have committed before its reply was lost, so a retried call must be safe to
+# repeat: every write in our contracts is (upserts keyed on upstream ids, votes and
+# follows by user, one active import per artist); AddSetlistSong answers a repeat with
+# ALREADY_EXISTS. A method that cannot be repeated needs a request id, or its own
+# channel without this policy.
 _SERVICE_CONFIG = json.dumps(
     {
         "methodConfig": [

@@ -26,6 +26,7 @@ from shared.errors import (
 )
 from shared.grpc.descriptors import Access, method_access
 from shared.grpc.validation import validate_message
+from shared.outages import as_outage
 
 __all__ = ["EXEMPT_SERVICES", "ServiceInterceptor"]
 
@@ -160,10 +161,18 @@ class ServiceInterceptor(grpc.aio.ServerInterceptor):
             # Generated servicer stubs raise it for methods a service has not written yet.
             code = grpc.StatusCode.UNIMPLEMENTED
             await context.abort(code, "method not implemented")
-        except Exception:
-            code = grpc.StatusCode.INTERNAL
-            log.exception("unhandled error in %s", method)
-            await context.abort_with_status(self._internal_status)
+        except Exception as error:
+            # A database or Redis outage is the caller's to retry; anything else is a bug.
+            outage = as_outage(error)
+            if outage is None:
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s", method)
+                status = self._internal_status
+            else:
+                code = outage.code
+                log.warning("%s: %s (%s)", method, outage.reason, type(error).__name__)
+                status = rpc_status.to_status(to_rpc_status(outage, self._domain))
+            await context.abort_with_status(status)
         finally:
             if reset is not None:
                 reset_principal(reset)
