@@ -7,6 +7,10 @@ from dataclasses import dataclass
 
 import grpc
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.sync.catalog import CatalogClient
@@ -20,6 +24,21 @@ from services.sync.upstream_status import StatusBoard, StatusPublisher
 from services.sync.upstreams import Upstreams, UpstreamSettings, build_upstreams
 from shared import db
 from shared.grpc.channel import create_channel
+
+
+def connect_redis(url: str) -> Redis:
+    """An asyncio Redis client that reconnects on its own after Redis restarts.
+
+    `Redis.from_url` retries nothing by default: after a restart each pooled connection
+    fails its next command ("Connection closed by server"), failing an import attempt or
+    an RPC although Redis is back. Retried here on a fresh connection (while Redis is
+    really down, a command still fails, after about 0.7 s).
+    """
+    return Redis.from_url(
+        url,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
 
 
 @dataclass
@@ -40,7 +59,7 @@ class Runtime:
     @classmethod
     def create(cls, settings: SyncSettings, upstream_settings: UpstreamSettings) -> Runtime:
         engine = db.create_engine(settings.database_url, schema=SCHEMA)
-        redis = Redis.from_url(settings.redis_url or "redis://127.0.0.1:6379/0")
+        redis = connect_redis(settings.redis_url or "redis://127.0.0.1:6379/0")
         channel = create_channel(
             settings.catalog_addr, token=settings.catalog_token(), timeout=30.0
         )

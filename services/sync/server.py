@@ -21,7 +21,7 @@ from services.sync.domain.search import UpstreamSearch
 from services.sync.maintenance import Maintenance
 from services.sync.models import SCHEMA
 from services.sync.refresh import Refreshes
-from services.sync.runtime import LazyRuntime
+from services.sync.runtime import LazyRuntime, connect_redis
 from services.sync.servicer import SyncServicer
 from services.sync.settings import SyncSettings
 from services.sync.upstream_status import StatusBoard, StatusPublisher
@@ -90,7 +90,7 @@ def build(
     actors = declare_actors(broker, LazyRuntime(settings).get)
     # Each kind of job goes to its actor, whoever starts it (RPCs or the refresh schedule).
     jobs = Jobs(sessions, enqueue=actors.enqueue_import, enqueue_refresh=actors.enqueue_refresh)
-    redis = Redis.from_url(settings.redis_url)
+    redis = connect_redis(settings.redis_url)
     channel = create_channel(settings.catalog_addr, token=settings.catalog_token(), timeout=30.0)
     catalog = CatalogClient(channel)
     # Same Redis as the workers: rate limits are shared with them.

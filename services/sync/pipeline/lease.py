@@ -4,7 +4,9 @@ Dramatiq's Redis consumer heartbeats only when it fetches, so a worker busy with
 imports can look dead; another worker's queue maintenance then requeues the message
 while the first run is still going. Before touching the job, a run takes
 `sync:job-lease:<job id>` (SET NX PX), renews it in the background while the stages run
-(only while it still owns it) and deletes it at the end (only if it still owns it).
+(only while it still owns it) and deletes it at the end (only if it still owns it; while
+Redis is unreachable the run waits until it answers or the lease has lapsed, so the
+retry Dramatiq sends after a failed run never finds the lease of the run it replaces).
 
 A run that finds the lease taken leaves without touching the job: the holder is still
 working, and the message is acknowledged. A holder that died stops renewing, so its
@@ -22,6 +24,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from types import TracebackType
 
@@ -31,6 +34,9 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 KEY_PREFIX = "sync:job-lease:"
+
+# How often a run ending while Redis is unreachable tries again to release its lease.
+_RELEASE_RETRY_S = 0.2
 
 # Extend the TTL while the value is still ours; take the lease back if it lapsed (a
 # stalled loop missed its renewals) and nobody else took it; 0 when another run holds it.
@@ -93,11 +99,13 @@ class JobLease:
         self.lost = False
         self._holder: asyncio.Task | None = None
         self._renewer: asyncio.Task | None = None
+        self._lapses_at = 0.0  # monotonic time by which the lease has surely expired
 
     async def __aenter__(self) -> bool:
         leases = self._leases
         self.held = bool(await leases.redis.set(self.key, self.owner, nx=True, px=leases.ttl_ms))
         if self.held:
+            self._lapses_at = time.monotonic() + leases.ttl_ms / 1000
             self._holder = asyncio.current_task()
             self._renewer = asyncio.create_task(self._keep(), name=f"lease {self.job_id}")
         return self.held
@@ -114,15 +122,36 @@ class JobLease:
         self._renewer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._renewer
-        try:
-            await self._leases._release(keys=[self.key], args=[self.owner])
-        except RedisError:
-            # It expires by itself within a TTL.
-            log.warning("could not release a job lease", extra={"job_id": str(self.job_id)})
+        await self._release()
         self.held = False
         # The renewer cancelled the holder; anyone else's cancellation goes on as it came.
         if self.lost and exc_type is asyncio.CancelledError and self._holder.uncancel() == 0:
             raise LeaseLost(f"lost the lease on job {self.job_id}") from exc
+
+    async def _release(self) -> None:
+        """Delete the lease (if still ours) before the run ends, waiting out a Redis outage.
+
+        A run that fails is retried at once by Dramatiq, in a new message: had its lease
+        been left behind (Redis unreachable at the end of the run), the retry would find
+        it held, leave, and the job would stay RUNNING for good. So while Redis cannot be
+        reached, keep trying until it answers or the lease has lapsed by itself.
+        """
+        warned = False
+        while True:
+            try:
+                await self._leases._release(keys=[self.key], args=[self.owner])
+                return
+            except RedisError:
+                left = self._lapses_at - time.monotonic()
+                if left <= 0:
+                    return  # expired: nobody holds it any more
+                if not warned:
+                    log.warning(
+                        "could not release a job lease: trying again until Redis answers",
+                        extra={"job_id": str(self.job_id)},
+                    )
+                    warned = True
+                await asyncio.sleep(min(_RELEASE_RETRY_S, left))
 
     async def _keep(self) -> None:
         """Renew until cancelled; once another run holds the lease, cancel the holder."""
@@ -132,10 +161,14 @@ class JobLease:
             try:
                 kept = await leases._renew(keys=[self.key], args=[self.owner, leases.ttl_ms])
             except RedisError:
+                # It may have been renewed all the same (the answer lost on the way).
+                self._lapses_at = time.monotonic() + leases.ttl_ms / 1000
                 log.warning("could not renew a job lease", extra={"job_id": str(self.job_id)})
                 continue
             if not kept:
                 break
+            # Redis set the expiry before it answered: this is no earlier than it.
+            self._lapses_at = time.monotonic() + leases.ttl_ms / 1000
         log.warning("another run holds the job lease: stopping", extra={"job_id": str(self.job_id)})
         self.lost = True
         assert self._holder is not None
