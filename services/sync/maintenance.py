@@ -1,5 +1,5 @@
 """What the maintenance schedules do: complete past shows and fetch their setlists, refresh
-active artists, prune old jobs. Each task returns an `Outcome`; `domain.schedules` runs,
+active artists, prune old jobs, hand stalled jobs back to the workers. Each task returns an `Outcome`; `domain.schedules` runs,
 times and records them.
 """
 
@@ -22,6 +22,7 @@ from services.sync.domain.jobs import Jobs
 from services.sync.domain.setlists import SetlistError, ShowRef, match_show, parse_setlist
 from services.sync.domain.showtimes import is_past_local_date
 from services.sync.models import utcnow
+from services.sync.pipeline.lease import lease_key
 from services.sync.pipeline.setlists import played_input
 from services.sync.refresh import Refreshes
 from services.sync.repository import schedules as repo
@@ -62,6 +63,9 @@ class Maintenance:
     redis: Redis
     prune_after: dt.timedelta = dt.timedelta(days=30)
     keep_per_artist: int = 5
+    # Far beyond the broker's retry backoff (seconds) and heartbeat timeout (a minute),
+    # and a live run reports progress much more often than this.
+    stall_after: dt.timedelta = dt.timedelta(minutes=10)
 
     # complete-shows ---------------------------------------------------------
 
@@ -209,6 +213,28 @@ class Maintenance:
             runs = await repo.prune_runs(session, before)
         out.counts.update(jobs_pruned=jobs, logs_pruned=logs, runs_pruned=runs)
         out.notes.append(f"{jobs} jobs, {logs} log lines and {runs} schedule runs pruned")
+        return out
+
+    # requeue-stalled-jobs ---------------------------------------------------------
+
+    async def requeue_stalled(self, now: dt.datetime | None = None) -> Outcome:
+        """Queue again the running jobs no worker is running (no lease) for `stall_after`.
+
+        A job's message can go missing while the job says RUNNING: Dramatiq keeps a
+        failed attempt's delayed retry in the worker's memory and drops it when its
+        Redis connection breaks, and a Redis without its data forgets queued messages.
+        A run at work holds the job's lease, so a job without one is waiting on nobody.
+        """
+        before = (now or utcnow()) - self.stall_after
+        out = Outcome()
+        for job in await self.jobs.stalled(before):
+            if await self.redis.exists(lease_key(job.id)):
+                out.counts["jobs_still_running"] += 1  # slow, but a worker has it
+                continue
+            if await self.jobs.requeue(job.id, before):
+                out.counts["jobs_requeued"] += 1
+                log.warning("requeued stalled job %s", job.id, extra={"job_id": str(job.id)})
+        out.notes.append(f"{out.counts['jobs_requeued']} stalled jobs requeued")
         return out
 
     # refresh-artists ------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -178,3 +179,21 @@ async def test_a_refresh_of_an_artist_being_imported_gets_the_running_import(job
     refresh, created = await job_store.start("refresh", kind=JobKind.REFRESH, artist_id=artist_id)
 
     assert not created and refresh.id == imported.id
+
+
+async def test_a_stalled_job_is_requeued_only_while_it_is_still_stalled(job_store, queued):
+    job, _ = await job_store.start(reference())
+    await job_store.begin_attempt(job.id)
+    queued.clear()
+    cutoff = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)  # the job is older than this
+
+    assert [j.id for j in await job_store.stalled(cutoff) if j.id == job.id] == [job.id]
+    assert await job_store.requeue(job.id, cutoff)
+    assert queued == [job.id]
+    # Requeuing counts as a change: with the same cutoff it is not stalled any more...
+    assert not await job_store.requeue(job.id, cutoff - dt.timedelta(seconds=2))
+    # ...and a job that ended meanwhile is never requeued.
+    await job_store.complete(job.id)
+    assert not await job_store.requeue(job.id, dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    assert queued == [job.id]
+    assert (await job_store.get(job.id)).attempts == 1

@@ -36,6 +36,7 @@ from fakes.ticketmaster import TicketmasterConfig
 from services.catalog import server as catalog_server
 from services.catalog.settings import CatalogSettings
 from services.sync import server as sync_server
+from services.sync.actors import IMPORT_QUEUE
 from services.sync.domain.schedules import ScheduleLock
 from services.sync.models import (
     SCHEMA,
@@ -46,6 +47,7 @@ from services.sync.models import (
     Schedule,
     Stage,
 )
+from services.sync.pipeline.lease import lease_key
 from services.sync.settings import SyncSettings
 from services.sync.upstream_status import StatusBoard, StatusPublisher
 from services.sync.upstreams import Unavailable, UpstreamSettings, build_upstreams
@@ -361,8 +363,9 @@ async def test_schedules_are_listed_with_their_next_run(env: Env):
     response = await env.stubs["admin"].ListSchedules(api.ListSchedulesRequest())
 
     by_name = {s.name: s for s in response.schedules}
-    assert set(by_name) == {"complete-shows", "refresh-artists", "prune"}
+    assert set(by_name) == {"complete-shows", "refresh-artists", "requeue-stalled-jobs", "prune"}
     assert by_name["complete-shows"].interval.seconds == 3600
+    assert by_name["requeue-stalled-jobs"].interval.seconds == 300
     assert by_name["refresh-artists"].interval.seconds == 6 * 3600
     assert by_name["prune"].interval.seconds == 24 * 3600
     assert all(s.description and s.next_run_time.seconds > 0 for s in response.schedules)
@@ -530,6 +533,73 @@ async def test_prune_deletes_old_finished_jobs_and_keeps_each_artists_newest(env
     assert logs == []
     assert response.run.counts["jobs_pruned"] == 2
     assert response.run.counts["logs_pruned"] == 1
+
+
+async def test_requeue_stalled_jobs_hands_back_running_jobs_no_worker_holds(env: Env):
+    now = dt.datetime.now(dt.UTC)
+
+    def job(idle_minutes: int, state: JobState = JobState.RUNNING) -> ImportJob:
+        at = now - dt.timedelta(minutes=idle_minutes)
+        return ImportJob(
+            id=uuid.uuid4(),
+            kind=JobKind.IMPORT,
+            reference=f"ref {uid()}",
+            artist_key=f"ref:{uid()}",
+            state=state,
+            stage=Stage.IMPORTING_SHOWS,
+            attempts=1,
+            counters={},
+            stage_timings=[],
+            created_at=at,
+            updated_at=at,
+        )
+
+    # Earlier tests of this module left running jobs of their own: swept first, so the
+    # run below counts only these.
+    await env.stubs["admin"].RunSchedule(api.RunScheduleRequest(name="requeue-stalled-jobs"))
+    lost = job(30)  # its message is gone: nobody runs it
+    held = job(30)  # slow, but a worker holds its lease
+    busy = job(1)  # reported progress a minute ago
+    waiting = job(30, JobState.QUEUED)  # still in the queue: not the sweeper's business
+    engine = db.create_engine(env.settings.database_url, schema=SCHEMA)
+    sessions = db.session_factory(engine)
+    await env.redis.set(lease_key(held.id), "a-worker", px=60_000)
+    try:
+        async with sessions.begin() as session:
+            session.add_all([lost, held, busy, waiting])
+
+        response = await env.stubs["admin"].RunSchedule(
+            api.RunScheduleRequest(name="requeue-stalled-jobs")
+        )
+
+        async with sessions() as session:
+            after = {
+                j.id: j
+                for j in await session.scalars(
+                    select(ImportJob).where(
+                        ImportJob.id.in_([lost.id, held.id, busy.id, waiting.id])
+                    )
+                )
+            }
+            logs = list(await session.scalars(select(ImportLog).where(ImportLog.job_id == lost.id)))
+    finally:
+        await env.redis.delete(lease_key(held.id))
+        await engine.dispose()
+
+    assert response.run.counts["jobs_requeued"] == 1
+    assert response.run.counts["jobs_still_running"] == 1
+    queued = b"".join(await env.redis.hvals(f"dramatiq:{IMPORT_QUEUE}.msgs"))
+    assert str(lost.id).encode() in queued
+    assert all(str(j.id).encode() not in queued for j in (held, busy, waiting))
+    # Still running from where it was, its attempts untouched; the next sweep waits again.
+    assert (after[lost.id].state, after[lost.id].stage, after[lost.id].attempts) == (
+        JobState.RUNNING,
+        Stage.IMPORTING_SHOWS,
+        1,
+    )
+    assert after[lost.id].updated_at > now - dt.timedelta(minutes=1)
+    assert [line.level for line in logs] == ["WARNING"]
+    assert after[held.id].updated_at == held.updated_at
 
 
 async def test_refresh_artists_starts_a_refresh_for_each_active_artist(env: Env):

@@ -8,6 +8,7 @@ message after a crash) sees exactly how far the job got.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -202,6 +203,38 @@ class Jobs:
                 return await jobs.change(session, job_id, artist_id=artist_id, artist_name=name)
         except IntegrityError:
             return None
+
+    async def stalled(self, before: dt.datetime) -> list[ImportJob]:
+        """Running jobs that have not changed since `before` (candidates for `requeue`)."""
+        async with self._sessions() as session:
+            return await jobs.stalled(session, before)
+
+    async def requeue(self, job_id: uuid.UUID, before: dt.datetime) -> bool:
+        """Hand a stalled running job to the workers again; False if it moved meanwhile.
+
+        The job keeps its state and attempts: the run that picks it up resumes it
+        like a redelivered message (a run already at work holds the job's lease,
+        so a duplicate leaves at once).
+        """
+        async with self._sessions.begin() as session:
+            job = await jobs.get(session, job_id)
+            if job is None or job.state != JobState.RUNNING or job.updated_at >= before:
+                return False
+            # Bumps updated_at: the next sweep gives this hand-over its time too.
+            await jobs.change(session, job_id, message="requeued: no worker was running it")
+            await jobs.add_log(
+                session,
+                job_id,
+                job.stage,
+                "WARNING",
+                "requeued: running, but no worker held it",
+                {"idle_since": job.updated_at.isoformat()},
+            )
+        try:
+            self._enqueue[job.kind](job_id)
+        except Exception as exc:
+            raise Unavailable("the job queue is unreachable; try again") from exc
+        return True
 
     async def complete(self, job_id: uuid.UUID, message: str = "done") -> None:
         await self._end(job_id, JobState.COMPLETED, Stage.COMPLETED, message, percent=100)

@@ -79,6 +79,13 @@ def definitions(maintenance: Maintenance) -> list[Definition]:
             maintenance.refresh_artists,
         ),
         Definition(
+            "requeue-stalled-jobs",
+            "Queues again the import and refresh jobs left running with no worker on them "
+            "for 10 minutes (a message lost to a Redis outage)",
+            dt.timedelta(minutes=5),
+            maintenance.requeue_stalled,
+        ),
+        Definition(
             "prune",
             "Deletes finished import jobs and their logs older than 30 days, keeping each "
             "artist's newest, and old schedule runs",

@@ -71,6 +71,16 @@ async def change(session: AsyncSession, job_id: uuid.UUID, **values: Any) -> Imp
     return await get(session, job_id)
 
 
+async def stalled(session: AsyncSession, before: dt.datetime) -> list[ImportJob]:
+    """Running jobs whose last change is older than `before`, oldest first."""
+    rows = await session.scalars(
+        select(ImportJob)
+        .where(ImportJob.state == JobState.RUNNING, ImportJob.updated_at < before)
+        .order_by(ImportJob.updated_at)
+    )
+    return list(rows)
+
+
 async def add_log(
     session: AsyncSession, job_id: uuid.UUID, stage: Stage, level: str, message: str, data: dict
 ) -> None:
