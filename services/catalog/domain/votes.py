@@ -5,6 +5,13 @@ queue up, and the next transaction takes them all. Under load a few
 statements then carry hundreds of votes; at rest a vote waits for nobody.
 Each caller still gets its own answer, and a vote is acknowledged only after
 the transaction holding it (vote, tally and event) has committed.
+
+While votes keep coming (the last batch carried more than one), the next batch
+waits `batch_delay` before it starts, like PostgreSQL's commit_delay with
+commit_siblings: a few milliseconds gather several times the votes into one
+transaction, and the statements' cost, not the votes', bounds throughput
+(bench/catalog_votes.py: ~690 -> ~1,000 votes/s on 2 cores). A vote arriving
+at rest is written at once.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from shared.errors import ServiceError
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
+BATCH_DELAY_S = 0.008
 
 
 @dataclass
@@ -48,10 +56,12 @@ class Votes:
         *,
         on_events: Callable[[], None],
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        batch_delay: float = BATCH_DELAY_S,
     ) -> None:
         self._sessions = sessions
         self._on_events = on_events
         self._clock = clock
+        self._batch_delay = batch_delay
         self._queue: list[_Request] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -74,8 +84,12 @@ class Votes:
         return await asyncio.shield(request.done)
 
     async def _drain(self) -> None:
+        busy = False
         while self._queue:
+            if busy:
+                await asyncio.sleep(self._batch_delay)
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            busy = len(batch) > 1
             try:
                 changed = await self._apply(batch)
             except Exception as exc:  # nothing committed: every caller learns it failed
