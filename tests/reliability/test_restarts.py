@@ -338,6 +338,8 @@ async def postgres_restart(
         await asyncio.to_thread(postgres.halt, "fast")
         acked_before_halt = len(load.acked)
         await until(lambda: len(load.failures) >= 50, "votes failing while PostgreSQL is down")
+        # The follower reads at its poll interval while nothing commits: wait for its turn.
+        await until(lambda: len(feed.failures) >= 1, "the feed failing while PostgreSQL is down")
         await until(lambda: health_is(health, NOT_SERVING), "catalog health NOT_SERVING")
         await asyncio.to_thread(postgres.resume)
         # The same catalog server, never restarted: its pool must reconnect by itself.
