@@ -131,10 +131,10 @@ class Votes:
             deltas = {r.setlist_song_id: 0 for _, r in valid}
             for _, request in changes:
                 deltas[request.setlist_song_id] += 1 if request.cast else -1
-            tallies = await votes.move_tallies(session, deltas)
+            await votes.move_tallies(session, deltas)
             # Replay in arrival order so every answer and event carries the
-            # tally as it stood right after that change.
-            running = {song_id: tallies[song_id] - delta for song_id, delta in deltas.items()}
+            # tally as it stood right after that change (from the tally as locked).
+            running = {song_id: targets[song_id].upvotes for song_id in deltas}
             changed_at = {i for i, _ in changes}
             outbox = []
             for i, request in valid:

@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.catalog.models import OutboxEvent, utcnow
 from services.catalog.repository.base import dialect
 
+# Core, built once: every vote batch appends (see repository/votes.py for why).
+_APPEND = insert(OutboxEvent.__table__)
+
 
 async def append(session: AsyncSession, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Append (type, payload) events in the caller's transaction.
@@ -23,7 +26,7 @@ async def append(session: AsyncSession, events: Sequence[tuple[str, dict[str, An
     if events:
         now = utcnow()
         await session.execute(
-            insert(OutboxEvent),
+            _APPEND,
             [{"type": kind, "payload": payload, "occurred_at": now} for kind, payload in events],
         )
 

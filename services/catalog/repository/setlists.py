@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import (
@@ -234,6 +234,31 @@ class VoteTarget:
     timezone: str | None
     starts_at: dt.datetime | None
     status: ShowStatus
+    upvotes: int  # as locked: no other transaction changes it before this one ends
+
+
+# Built once: it runs in every vote batch (see repository/votes.py for why).
+_LOCK_VOTE_TARGETS = (
+    select(
+        SetlistSong.__table__.c.id,
+        SetlistSong.__table__.c.setlist_id,
+        SetlistSong.__table__.c.song_id,
+        Setlist.__table__.c.artist_id,
+        Setlist.__table__.c.kind,
+        Setlist.__table__.c.locked,
+        Show.__table__.c.id,
+        Show.__table__.c.local_date,
+        Show.__table__.c.timezone,
+        Show.__table__.c.starts_at,
+        Show.__table__.c.status,
+        SetlistSong.__table__.c.upvotes,
+    )
+    .join(Setlist.__table__, Setlist.__table__.c.id == SetlistSong.__table__.c.setlist_id)
+    .join(Show.__table__, Show.__table__.c.id == Setlist.__table__.c.show_id)
+    .where(SetlistSong.__table__.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(SetlistSong.__table__.c.id)
+    .with_for_update(of=SetlistSong.__table__)
+)
 
 
 async def lock_vote_targets(
@@ -248,24 +273,5 @@ async def lock_vote_targets(
     wanted = sorted(set(setlist_song_ids))
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(
-            SetlistSong.id,
-            SetlistSong.setlist_id,
-            SetlistSong.song_id,
-            Setlist.artist_id,
-            Setlist.kind,
-            Setlist.locked,
-            Show.id,
-            Show.local_date,
-            Show.timezone,
-            Show.starts_at,
-            Show.status,
-        )
-        .join(Setlist, Setlist.id == SetlistSong.setlist_id)
-        .join(Show, Show.id == Setlist.show_id)
-        .where(SetlistSong.id.in_(wanted))
-        .order_by(SetlistSong.id)
-        .with_for_update(of=SetlistSong)
-    )
+    rows = await session.execute(_LOCK_VOTE_TARGETS, {"ids": wanted})
     return {row[0]: VoteTarget(*row) for row in rows}
