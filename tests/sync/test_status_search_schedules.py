@@ -485,24 +485,34 @@ async def test_a_due_schedule_runs_once_across_two_servers(env: Env):
     assert row.next_run_at > dt.datetime.now(dt.UTC) + dt.timedelta(hours=23)
 
 
+def import_job(at: dt.datetime, state: JobState, stage: Stage, **values: object) -> ImportJob:
+    """An import job as stored, last changed `at`, for inserting straight into sync's tables."""
+    return ImportJob(
+        id=uuid.uuid4(),
+        kind=JobKind.IMPORT,
+        reference=f"ref {uid()}",
+        state=state,
+        stage=stage,
+        counters={},
+        stage_timings=[],
+        created_at=at,
+        updated_at=at,
+        **values,
+    )
+
+
 async def test_prune_deletes_old_finished_jobs_and_keeps_each_artists_newest(env: Env):
     now = dt.datetime.now(dt.UTC)
     artist, other = uuid.uuid4(), uuid.uuid4()
 
     def job(owner: uuid.UUID, days_ago: int, state: JobState = JobState.COMPLETED) -> ImportJob:
         at = now - dt.timedelta(days=days_ago)
-        return ImportJob(
-            id=uuid.uuid4(),
-            kind=JobKind.IMPORT,
-            reference=f"ref {uid()}",
+        return import_job(
+            at,
+            state,
+            Stage.COMPLETED,
             artist_key=f"artist:{owner}",
             artist_id=owner,
-            state=state,
-            stage=Stage.COMPLETED,
-            counters={},
-            stage_timings=[],
-            created_at=at,
-            updated_at=at,
             ended_at=None if state is JobState.RUNNING else at,
         )
 
@@ -540,19 +550,7 @@ async def test_requeue_stalled_jobs_hands_back_running_jobs_no_worker_holds(env:
 
     def job(idle_minutes: int, state: JobState = JobState.RUNNING) -> ImportJob:
         at = now - dt.timedelta(minutes=idle_minutes)
-        return ImportJob(
-            id=uuid.uuid4(),
-            kind=JobKind.IMPORT,
-            reference=f"ref {uid()}",
-            artist_key=f"ref:{uid()}",
-            state=state,
-            stage=Stage.IMPORTING_SHOWS,
-            attempts=1,
-            counters={},
-            stage_timings=[],
-            created_at=at,
-            updated_at=at,
-        )
+        return import_job(at, state, Stage.IMPORTING_SHOWS, artist_key=f"ref:{uid()}", attempts=1)
 
     # Earlier tests of this module left running jobs of their own: swept first, so the
     # run below counts only these.

@@ -238,26 +238,19 @@ class VoteTarget:
 
 
 # Built once: it runs in every vote batch (see repository/votes.py for why).
+_song, _setlist, _show = SetlistSong.__table__, Setlist.__table__, Show.__table__
 _LOCK_VOTE_TARGETS = (
     select(
-        SetlistSong.__table__.c.id,
-        SetlistSong.__table__.c.setlist_id,
-        SetlistSong.__table__.c.song_id,
-        Setlist.__table__.c.artist_id,
-        Setlist.__table__.c.kind,
-        Setlist.__table__.c.locked,
-        Show.__table__.c.id,
-        Show.__table__.c.local_date,
-        Show.__table__.c.timezone,
-        Show.__table__.c.starts_at,
-        Show.__table__.c.status,
-        SetlistSong.__table__.c.upvotes,
+        *(_song.c.id, _song.c.setlist_id, _song.c.song_id),
+        *(_setlist.c.artist_id, _setlist.c.kind, _setlist.c.locked),
+        *(_show.c.id, _show.c.local_date, _show.c.timezone, _show.c.starts_at, _show.c.status),
+        _song.c.upvotes,
     )
-    .join(Setlist.__table__, Setlist.__table__.c.id == SetlistSong.__table__.c.setlist_id)
-    .join(Show.__table__, Show.__table__.c.id == Setlist.__table__.c.show_id)
-    .where(SetlistSong.__table__.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(SetlistSong.__table__.c.id)
-    .with_for_update(of=SetlistSong.__table__)
+    .join(_setlist, _setlist.c.id == _song.c.setlist_id)
+    .join(_show, _show.c.id == _setlist.c.show_id)
+    .where(_song.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_song.c.id)
+    .with_for_update(of=_song)
 )
 
 
