@@ -32,6 +32,10 @@ REFRESH_MARGIN_S = 60.0
 MODE_MEMORY_TTL_S = 3600
 # A slow Redis must not hold calls up: past this the client just probes as if alone.
 MODE_MEMORY_TIMEOUT_S = 1.0
+# Workers starting together on a Redis that knows no mode yet: one claims the probe, the
+# others wait this long at most for its outcome (then probe themselves), polling at this.
+MODE_PROBE_WAIT_S = 5.0
+MODE_PROBE_POLL_S = 0.05
 DEVELOPMENT = "development"
 
 
@@ -66,6 +70,7 @@ class SpotifyClient(UpstreamClient):
         digest = hashlib.sha256(client_id.encode()).hexdigest()[:16]
         self._mode_key_suffix = f"app_mode:{digest}"
         self._mode_recalled = False
+        self._probe_claim: str | None = None  # the Redis key of the probe this client claimed
         self.tokens_fetched = 0
 
     # Token lifecycle.
@@ -217,7 +222,10 @@ class SpotifyClient(UpstreamClient):
                 if self.batch_endpoints is None and await self._recall_development():
                     self.batch_endpoints = False
                 if self.batch_endpoints is None:
-                    return await self._batch_call(kind, chunk)
+                    try:
+                        return await self._batch_call(kind, chunk)
+                    finally:
+                        await self._end_probe()
         if self.batch_endpoints is False:
             return None
         return await self._batch_call(kind, chunk)
@@ -265,14 +273,29 @@ class SpotifyClient(UpstreamClient):
         return limiter.redis, f"{limiter.key_base}:{self._mode_key_suffix}"
 
     async def _recall_development(self) -> bool:
+        """Whether Redis says development mode, asking once per client.
+
+        On a Redis that knows no mode yet, workers starting together would each pay a
+        403 probe: one claims the probe (SET NX), the others wait for what it learns.
+        """
         memory = self._mode_memory()
         if memory is None or self._mode_recalled:
             return False
         self._mode_recalled = True  # one look per client: later calls just probe
         redis, key = memory
+        claim = f"{key}:probe"
         try:
-            async with asyncio.timeout(MODE_MEMORY_TIMEOUT_S):
-                value = await redis.get(key)
+            async with asyncio.timeout(MODE_MEMORY_TIMEOUT_S + MODE_PROBE_WAIT_S):
+                if await self._remembered(redis, key):
+                    return True
+                if await redis.set(claim, "1", nx=True, px=int(MODE_PROBE_WAIT_S * 1000)):
+                    self._probe_claim = claim  # ours: probe, then say what we learnt
+                    return False
+                # Another worker is probing: its 403 lands in Redis, or its claim goes.
+                # (Polled: the prober is another process, there is no event to await.)
+                while await redis.exists(claim):  # noqa: ASYNC110
+                    await asyncio.sleep(MODE_PROBE_POLL_S)
+                return await self._remembered(redis, key)
         except Exception as error:  # a hint only: never fail a call on it
             logger.warning(
                 "spotify: could not read the learnt app mode from Redis: %s",
@@ -280,6 +303,9 @@ class SpotifyClient(UpstreamClient):
                 extra={"upstream": self.name},
             )
             return False
+
+    async def _remembered(self, redis: Redis, key: str) -> bool:
+        value = await redis.get(key)
         if isinstance(value, bytes):
             value = value.decode(errors="replace")
         if value != DEVELOPMENT:
@@ -289,6 +315,18 @@ class SpotifyClient(UpstreamClient):
             extra={"upstream": self.name},
         )
         return True
+
+    async def _end_probe(self) -> None:
+        """Drop this client's probe claim, so waiting workers read the outcome now."""
+        claim, self._probe_claim = self._probe_claim, None
+        memory = self._mode_memory()
+        if claim is None or memory is None:
+            return
+        try:
+            async with asyncio.timeout(MODE_MEMORY_TIMEOUT_S):
+                await memory[0].delete(claim)
+        except Exception:  # it expires by itself
+            pass
 
     async def _remember_development(self) -> None:
         memory = self._mode_memory()

@@ -204,6 +204,27 @@ async def test_learnt_development_mode_is_shared_through_redis(
     assert (calls["albums"], calls["album"]) == (2, 3 * albums)
 
 
+async def test_workers_starting_together_pay_one_probe_between_them(
+    settings: UpstreamSettings, fakes: FakeUpstreams, demo: Dataset, redis: Redis, key_prefix: str
+) -> None:
+    fakes.spotify.config.mode = "development"
+    config = quick(settings.spotify())
+    async with (
+        spotify_client(settings, config, redis_limiter(redis, config, key_prefix)) as first,
+        spotify_client(settings, config, redis_limiter(redis, config, key_prefix)) as second,
+    ):
+        (albums, tracks), _ = await asyncio.gather(
+            development_import(first, demo), development_import(second, demo)
+        )
+    calls = fakes.spotify.stats.calls
+    # One worker claimed the probe; the other waited for its 403 and never probed.
+    assert fakes.spotify.stats.endpoint_statuses[("albums", 403)] == 1
+    assert (calls["albums"], calls["album"]) == (1, 2 * albums)
+    assert (calls["tracks"], calls["track"]) == (0, 2 * tracks)
+    assert first.batch_endpoints is False and second.batch_endpoints is False
+    assert [key async for key in redis.scan_iter(f"{key_prefix}:*probe*")] == []
+
+
 async def test_extended_mode_remembers_nothing_and_told_modes_ignore_redis(
     settings: UpstreamSettings, fakes: FakeUpstreams, demo: Dataset, redis: Redis, key_prefix: str
 ) -> None:
