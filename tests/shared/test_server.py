@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from mysetlist.events.v1 import events_pb2
 from shared.auth import Authenticator, Role, mint_token, require_principal
 from shared.errors import FailedPrecondition, NotFound
 from shared.grpc.channel import create_channel
+from shared.grpc.interceptors import SLOW_CALL_S, access_log_level
 from shared.grpc.server import HealthState, ServiceRegistration, create_server, serve
 
 SECRET = "test-secret-at-least-32-bytes-long-for-hs256"
@@ -379,3 +381,37 @@ async def test_channel_applies_a_default_deadline(running: Running) -> None:
         error = await fails(stub.GetArtist(catalog_pb2.GetArtistRequest(artist="slow")))
         assert error.code() is grpc.StatusCode.DEADLINE_EXCEEDED
         assert (await stub.GetArtist(ARTIST, timeout=1)).artist.name == "abba"
+
+
+async def test_access_log_keeps_failures_at_info_and_successes_at_debug(
+    catalog: catalog_pb2_grpc.CatalogServiceStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="mysetlist.access")
+    await catalog.CastVote(
+        catalog_pb2.CastVoteRequest(setlist_song_id=SONG_ID), metadata=bearer(token(Role.USER))
+    )
+    await fails(catalog.GetArtist(catalog_pb2.GetArtistRequest(artist="missing")))
+
+    lines = [r for r in caplog.records if r.name == "mysetlist.access"]
+    assert [(r.levelno, r.method.rsplit("/", 1)[-1], r.code) for r in lines] == [
+        (logging.DEBUG, "CastVote", "OK"),
+        (logging.INFO, "GetArtist", "NOT_FOUND"),
+    ]
+    assert lines[0].principal == "user-1" and lines[1].principal is None
+    assert all(r.duration_ms >= 0 and r.peer for r in lines)
+
+
+@pytest.mark.parametrize(
+    ("code", "seconds", "streaming", "level"),
+    [
+        (grpc.StatusCode.OK, 0.01, False, logging.DEBUG),
+        (grpc.StatusCode.OK, SLOW_CALL_S, False, logging.INFO),  # slow
+        (grpc.StatusCode.OK, 0.01, True, logging.INFO),  # streams are few and long
+        (grpc.StatusCode.CANCELLED, 0.01, False, logging.INFO),
+        (grpc.StatusCode.INTERNAL, 0.01, False, logging.INFO),
+    ],
+)
+def test_access_log_level(
+    code: grpc.StatusCode, seconds: float, streaming: bool, level: int
+) -> None:
+    assert access_log_level(code, seconds, streaming) == level
