@@ -7,6 +7,8 @@ import asyncio
 from mysetlist.catalog.v1 import catalog_pb2 as api
 from sqlalchemy import text
 
+from services.catalog.repository import events
+from shared import db
 from tests.catalog.feed_reader import collect_events
 
 
@@ -134,3 +136,25 @@ async def test_concurrent_writers_never_make_a_reader_skip_or_repeat(catalog, cl
     assert [e.sequence for e in events] == stored
     crowd = {e.follow_added.user_id for e in events if e.WhichOneof("payload") == "follow_added"}
     assert {f"crowd-{i}" for i in range(40)} <= crowd
+
+
+async def test_a_light_read_has_every_sequence_but_only_the_payloads_asked_for(
+    catalog, clients, world
+):
+    start = await _last_sequence(catalog)
+    artist = await world.artist()  # artist_updated
+    await _follow(clients, artist.id, "light-reader")  # follow_added
+
+    sessions = db.session_factory(catalog.engine)
+    async with sessions() as session:
+        full = (await events.read_after(session, start, 100)).events
+    async with sessions() as session:
+        light = (
+            await events.read_after(session, start, 100, types=frozenset({"follow_added"}))
+        ).events
+
+    assert [(e.sequence, e.type) for e in light] == [(e.sequence, e.type) for e in full]
+    assert {e.type for e in light} >= {"artist_updated", "follow_added"}
+    for light_event, event in zip(light, full, strict=True):
+        wanted = event.type == "follow_added"
+        assert light_event.payload == (event.payload if wanted else None)

@@ -50,7 +50,9 @@ class Catalog:
         """
         async with self._sessions() as session:
             start = await events.last_sequence(session)
-        async for event in self.feed.tail(start, wake_on_commit=False):
+        async for event in self.feed.tail(
+            start, wake_on_commit=False, payload_types=_ARTIST_EVENTS | _SHOW_EVENTS
+        ):
             if event.type in _ARTIST_EVENTS:
                 self.reads.forget_artist(uuid.UUID(event.payload["artist_id"]))
             elif event.type in _SHOW_EVENTS:

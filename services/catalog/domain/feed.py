@@ -59,11 +59,19 @@ class EventFeed:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def tail(self, after: int, *, wake_on_commit: bool = True) -> AsyncIterator[OutboxEvent]:
+    async def tail(
+        self,
+        after: int,
+        *,
+        wake_on_commit: bool = True,
+        payload_types: frozenset[str] | None = None,
+    ) -> AsyncIterator[OutboxEvent]:
         """Events after `after`, forever: catches up, then follows new commits.
 
         With `wake_on_commit=False` the reader only polls: for one that needs
         other replicas' events and already learns of this process's writes.
+        With `payload_types`, events come as light rows (sequence, type,
+        payload), the payload only for those types (`events.read_after`).
         """
         loop = asyncio.get_running_loop()
         cursor, gap = after, None
@@ -72,7 +80,7 @@ class EventFeed:
             read_at = loop.time()
             # Shielded: a reader that hangs up mid-read lets the read finish and
             # return its connection cleanly instead of abandoning it half-closed.
-            batch, cursor, gap = await asyncio.shield(self._next(cursor, gap))
+            batch, cursor, gap = await asyncio.shield(self._next(cursor, gap, payload_types))
             for event in batch:
                 yield event
             if gap is not None:
@@ -83,14 +91,14 @@ class EventFeed:
                 await asyncio.sleep(max(0.0, read_at + self._min_read_interval - loop.time()))
 
     async def _next(
-        self, cursor: int, gap: _Gap | None
+        self, cursor: int, gap: _Gap | None, payload_types: frozenset[str] | None
     ) -> tuple[list[OutboxEvent], int, _Gap | None]:
         if gap is not None:
             async with self._sessions() as session:
                 if await events.still_running(session, gap.in_flight):
                     return [], cursor, gap
         async with self._sessions() as session:
-            read = await events.read_after(session, cursor, self._batch_size)
+            read = await events.read_after(session, cursor, self._batch_size, types=payload_types)
         out: list[OutboxEvent] = []
         for event in read.events:
             if event.sequence != cursor + 1:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, case, func, insert, null, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import OutboxEvent, utcnow
@@ -35,7 +35,7 @@ async def append(session: AsyncSession, events: Sequence[tuple[str, dict[str, An
 class Batch:
     """Events read after a sequence, and the writers in flight at that moment."""
 
-    events: list[OutboxEvent]
+    events: list[OutboxEvent]  # or light rows with sequence, type, payload (`read_after`)
     # Transaction ids still running when the batch was read. Any sequence
     # number missing below the highest one read belongs to one of them (or
     # was rolled back): once they have all ended, a gap that is still there
@@ -43,20 +43,53 @@ class Batch:
     in_flight: list[int]
 
 
-async def read_after(session: AsyncSession, sequence: int, limit: int) -> Batch:
-    """Committed events with a sequence above `sequence`, in order, from one snapshot."""
+async def read_after(
+    session: AsyncSession, sequence: int, limit: int, *, types: frozenset[str] | None = None
+) -> Batch:
+    """Committed events with a sequence above `sequence`, in order, from one snapshot.
+
+    With `types`, every event still comes (a reader needs each sequence number to
+    tell a gap), but as a light row (sequence, type, payload) whose payload is None
+    unless its type is one of `types`: the cache follower reads every vote event
+    this way without decoding one.
+    """
     in_flight: list[int] = []
     if dialect(session) == "postgresql":
         await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         snapshot = await session.scalar(text("SELECT pg_current_snapshot()::text"))
         in_flight = _snapshot_xip(snapshot)
-    rows = await session.scalars(
-        select(OutboxEvent)
-        .where(OutboxEvent.sequence > sequence)
-        .order_by(OutboxEvent.sequence)
-        .limit(limit)
-    )
+    if types is None:
+        rows: Sequence[Any] = list(
+            await session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.sequence > sequence)
+                .order_by(OutboxEvent.sequence)
+                .limit(limit)
+            )
+        )
+    else:
+        rows = (
+            await session.execute(
+                _LIGHT, {"after": sequence, "limit": limit, "types": sorted(types)}
+            )
+        ).all()
     return Batch(list(rows), in_flight)
+
+
+_outbox = OutboxEvent.__table__
+_LIGHT = (
+    select(
+        _outbox.c.sequence,
+        _outbox.c.type,
+        case(
+            (_outbox.c.type.in_(bindparam("types", expanding=True)), _outbox.c.payload),
+            else_=null(),
+        ).label("payload"),
+    )
+    .where(_outbox.c.sequence > bindparam("after"))
+    .order_by(_outbox.c.sequence)
+    .limit(bindparam("limit"))
+)
 
 
 async def still_running(session: AsyncSession, xids: Sequence[int]) -> bool:
