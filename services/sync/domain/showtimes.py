@@ -3,6 +3,9 @@
 A show's date is the venue's local date (`dates.start.localDate`), always. The
 UTC `dateTime` of a 22:30 show in Los Angeles is already the next day; it is
 only ever derived from the local date, time and zone.
+
+The zone is the event's, else its venue's, else the one at the venue's
+coordinates (`zone_at`, from the time-zone boundaries tzfpy ships).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tzfpy import get_tz
 
 # With no known zone, judge "past" by the last zone on Earth to reach a date (UTC-12),
 # so a show is never completed while it is still that day at its venue.
@@ -102,9 +107,30 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
+def zone_at(latitude: float | None, longitude: float | None) -> str | None:
+    """The IANA time zone at these coordinates; None off land or without coordinates.
+
+    Open sea has only nautical zones (`Etc/GMT+2`): no venue is there, so such an
+    answer means bad coordinates, and no zone is better than a wrong one.
+    """
+    if latitude is None or longitude is None:
+        return None
+    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
+        return None
+    name = get_tz(longitude, latitude)
+    if not name or name.startswith("Etc/") or _zone(name) is None:
+        return None
+    return name
+
+
 def parse_venue(venue: Mapping[str, Any]) -> Venue:
-    """Venue fields; coordinates arrive as strings and become floats."""
+    """Venue fields; coordinates arrive as strings and become floats.
+
+    A venue without a (valid) time zone gets the one at its coordinates.
+    """
     location = venue.get("location") or {}
+    latitude, longitude = _float(location.get("latitude")), _float(location.get("longitude"))
+    timezone = venue.get("timezone") if _zone(venue.get("timezone")) else None
     return Venue(
         ticketmaster_id=str(venue.get("id") or ""),
         name=str(venue.get("name") or ""),
@@ -113,9 +139,9 @@ def parse_venue(venue: Mapping[str, Any]) -> Venue:
         country_code=(venue.get("country") or {}).get("countryCode"),
         address=(venue.get("address") or {}).get("line1"),
         postal_code=venue.get("postalCode"),
-        timezone=venue.get("timezone") if _zone(venue.get("timezone")) else None,
-        latitude=_float(location.get("latitude")),
-        longitude=_float(location.get("longitude")),
+        timezone=timezone or zone_at(latitude, longitude),
+        latitude=latitude,
+        longitude=longitude,
     )
 
 

@@ -8,8 +8,8 @@ setlists are mostly songs of the artist's catalog, one setlist page each.
 Each setlist belongs to the artist's Ticketmaster show on that local date in
 that city (`match_show`); otherwise to a past show keyed on the setlist id,
 at a venue keyed on the setlist.fm venue id, its time zone taken from a known
-venue in the same place (none when unknown: the catalog then stores no
-instant, only the local date).
+venue in the same place, else from the venue city's coordinates (none when
+neither is known: the catalog then stores no instant, only the local date).
 
 Empty setlists (nobody has entered the songs yet) still record their show,
 which did take place, but no actual setlist: an empty actual setlist would lock
@@ -49,7 +49,7 @@ from services.sync.domain.setlists import (
     match_show,
     parse_setlist,
 )
-from services.sync.domain.showtimes import is_past_local_date
+from services.sync.domain.showtimes import is_past_local_date, zone_at
 from services.sync.pipeline.context import ImportContext, ImportFailed
 from services.sync.pipeline.identify import candidates_for_log, log_match
 from services.sync.upstreams import fingerprint
@@ -93,7 +93,8 @@ async def _known_venues(ctx: ImportContext, shows: Iterable[pb.Show]) -> dict[st
 
 
 def zone_for(venue: SetlistVenue, known: Iterable[KnownVenue]) -> str:
-    """The time zone of a known venue at the same place (same city and country, or near)."""
+    """The time zone of a known venue at the same place (same city and country, or near),
+    else the zone at the city's coordinates ("" when neither is known)."""
     best: tuple[float, str] | None = None
     for other in known:
         if not other.timezone:
@@ -113,7 +114,9 @@ def zone_for(venue: SetlistVenue, known: Iterable[KnownVenue]) -> str:
             continue
         if km <= 50.0 and (best is None or km < best[0]):
             best = (km, other.timezone)
-    return best[1] if best else ""
+    if best:
+        return best[1]
+    return zone_at(venue.latitude, venue.longitude) or ""
 
 
 async def _find_mbid(ctx: ImportContext, artist: pb.Artist) -> tuple[str, list[Json] | None]:

@@ -17,6 +17,7 @@ from services.sync.domain.showtimes import (
     parse_event,
     parse_venue,
     utc_instant,
+    zone_at,
 )
 from tests.sync.domain import wire
 
@@ -135,10 +136,36 @@ def test_invalid_zone_is_ignored() -> None:
     assert show.timezone == "America/Los_Angeles"
 
 
-def test_no_zone_anywhere_leaves_the_instant_unknown() -> None:
+def test_a_venue_without_a_zone_gets_the_one_at_its_coordinates() -> None:
     venue = {k: v for k, v in VENUE.items() if k != "timezone"}
     show = parse_event(event(timezone=None, venue=venue))
+    assert show.timezone == "America/Los_Angeles"
+    assert show.starts_at == datetime(2026, 12, 2, 6, 30, tzinfo=UTC)  # 22:30 PST
+
+
+def test_no_zone_anywhere_leaves_the_instant_unknown() -> None:
+    venue = {k: v for k, v in VENUE.items() if k not in ("timezone", "location")}
+    show = parse_event(event(timezone=None, venue=venue))
     assert (show.timezone, show.starts_at, show.local_date) == (None, None, date(2026, 12, 1))
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "zone"),
+    [
+        (34.1197, -118.2965, "America/Los_Angeles"),
+        (35.6812, 139.7671, "Asia/Tokyo"),
+        (48.8566, 2.3522, "Europe/Paris"),
+        (-33.8568, 151.2153, "Australia/Sydney"),
+        (64.1466, -21.9426, "Atlantic/Reykjavik"),
+        (0.0, -30.0, None),  # the open Atlantic: nautical zones are no venue's
+        (91.0, 0.0, None),  # not a coordinate
+        (None, 2.35, None),
+    ],
+)
+def test_zone_at_coordinates(
+    latitude: float | None, longitude: float | None, zone: str | None
+) -> None:
+    assert zone_at(latitude, longitude) == zone
 
 
 @pytest.mark.parametrize(
