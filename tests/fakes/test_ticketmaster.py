@@ -174,6 +174,21 @@ async def test_spike_arrest_refuses_the_sixth_call_in_a_second(
     assert fakes.ticketmaster.stats.rate_limit_violations["second"] == 1
 
 
+async def test_smoothed_spike_arrest_refuses_two_calls_closer_than_its_interval(
+    fakes: FakeUpstreams, ticketmaster: httpx.AsyncClient
+) -> None:
+    fakes.ticketmaster.config.per_second = Limit(5, 25.0)  # smoothed: one call per 5 s
+    fakes.ticketmaster.config.spike_smoothing = True
+
+    responses = [await ticketmaster.get("/events.json", params={"size": 1}) for _ in range(2)]
+
+    # Far below 5 calls in the window, yet the second comes too soon after the first.
+    assert [r.status_code for r in responses] == [200, 429]
+    fault = responses[1].json()["fault"]
+    assert fault["detail"]["errorcode"] == "policies.ratelimit.SpikeArrestViolation"
+    assert "messagesPerPeriod=1, periodInMicroseconds=5000000" in fault["faultstring"]
+
+
 async def test_daily_quota_and_rate_limit_headers(
     fakes: FakeUpstreams, ticketmaster: httpx.AsyncClient
 ) -> None:

@@ -121,6 +121,8 @@ class UpstreamSettings(BaseSettings):
 
     # Spotify's rolling 30 s window is unpublished: this budget is ours to tune.
     spotify_rate_limit: str = "180/30s"
+    # Apigee's spike arrest as observed: 5 in any second. Should the gateway smooth it
+    # (SpikeArrestViolation while under 5/s), "1/200ms,5000/86400s" spaces the calls.
     ticketmaster_rate_limit: str = "5/1s,5000/86400s"
     setlistfm_rate_limit: str = "2/1s,1440/86400s"
     upstream_rate_margin_seconds: float = Field(default=0.05, ge=0)

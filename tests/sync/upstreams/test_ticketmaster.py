@@ -179,3 +179,24 @@ async def test_two_workers_share_the_limit_and_provoke_no_429(
     assert fakes.ticketmaster.stats.total_violations == 0
     assert fakes.ticketmaster.stats.calls["attraction"] == 2 * calls_each
     assert elapsed <= 1.6 * bound
+
+
+async def test_a_spaced_limit_keeps_to_a_smoothing_spike_arrest(
+    settings: UpstreamSettings, fakes: FakeUpstreams, redis: Redis, key_prefix: str
+) -> None:
+    """TICKETMASTER_RATE_LIMIT=1/200ms,...: one call per 200 ms, never two closer."""
+    fakes.ticketmaster.config.per_second = Limit(5, 1.0)
+    fakes.ticketmaster.config.spike_smoothing = True
+    config = replace(
+        settings.ticketmaster(), windows=parse_windows("1/200ms,5000/1d"), rate_margin_s=0.05
+    )
+    async with (
+        ticketmaster_client(settings, config, redis_limiter(redis, config, key_prefix)) as one,
+        ticketmaster_client(settings, config, redis_limiter(redis, config, key_prefix)) as two,
+    ):
+        await asyncio.gather(
+            *(client.attraction(HALCYON) for client in (one, two) for _ in range(4))
+        )
+
+    assert fakes.ticketmaster.stats.total_violations == 0
+    assert fakes.ticketmaster.stats.calls["attraction"] == 8
