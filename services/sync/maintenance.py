@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import grpc
-from mysetlist.catalog.v1 import catalog_pb2 as api
 from mysetlist.catalog.v1 import resources_pb2 as pb
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +23,7 @@ from services.sync.domain.showtimes import is_past_local_date
 from services.sync.models import utcnow
 from services.sync.pipeline.lease import lease_key
 from services.sync.pipeline.setlists import played_input
+from services.sync.pipeline.shows import stored_show_input
 from services.sync.refresh import Refreshes
 from services.sync.repository import schedules as repo
 from services.sync.upstreams import CircuitOpen, UpstreamError, Upstreams
@@ -84,7 +84,9 @@ class Maintenance:
         if len(keyed) < len(past):
             out.counts["shows_unkeyed"] += len(past) - len(keyed)
         if keyed:
-            await self.catalog.upsert_shows([_completed(s) for s in keyed])
+            await self.catalog.upsert_shows(
+                [stored_show_input(s, pb.SHOW_STATUS_COMPLETED) for s in keyed]
+            )
         out.counts["shows_completed"] = len(keyed)
         await self._fetch_setlists(now, out, just_completed={s.id for s in keyed})
         summary = (
@@ -273,20 +275,3 @@ class Maintenance:
         if out.counts["errors"]:
             out.notes.append(f"{out.counts['errors']} refreshes could not be started")
         return out
-
-
-def _completed(show: pb.Show) -> api.ShowInput:
-    """The show as stored, completed: BatchUpsertShows replaces every field."""
-    artists = sorted(show.artists, key=lambda a: a.order)
-    return api.ShowInput(
-        ticketmaster_id=show.ticketmaster_id,
-        setlistfm_id=show.setlistfm_id,
-        name=show.name,
-        venue_id=show.venue_id,
-        artist_ids=[a.artist_id for a in artists] or [show.headliner_artist_id],
-        local_date=show.local_date,
-        local_time=show.local_time,
-        timezone=show.timezone,
-        status=pb.SHOW_STATUS_COMPLETED,
-        ticket_url=show.ticket_url,
-    )

@@ -11,6 +11,10 @@ their Ticketmaster id and name, plus the Spotify id their attraction links.
 A refresh fetches the same pages and compares the events' content hash with the
 stored one: unchanged, it writes nothing; changed, it upserts as the import does
 (every upsert is keyed on Ticketmaster ids, so known shows are updated in place).
+
+An upcoming show of the artist that Ticketmaster no longer lists at all was
+called off without a cancelled status reaching us: it becomes cancelled, so
+fans stop voting on it (should it come back, the next refresh restores it).
 """
 
 from __future__ import annotations
@@ -71,6 +75,57 @@ def show_status(show: Show, now: dt.datetime) -> ShowStatus:
     ):
         return ShowStatus.COMPLETED
     return show.status
+
+
+NOT_YET_PLAYED = frozenset(
+    {pb.SHOW_STATUS_UPCOMING, pb.SHOW_STATUS_POSTPONED, pb.SHOW_STATUS_RESCHEDULED}
+)
+
+
+def stored_show_input(show: pb.Show, status: pb.ShowStatus) -> api.ShowInput:
+    """A stored show with a new status, whole: BatchUpsertShows replaces every field."""
+    artists = sorted(show.artists, key=lambda a: a.order)
+    return api.ShowInput(
+        ticketmaster_id=show.ticketmaster_id,
+        setlistfm_id=show.setlistfm_id,
+        name=show.name,
+        venue_id=show.venue_id,
+        artist_ids=[a.artist_id for a in artists] or [show.headliner_artist_id],
+        local_date=show.local_date,
+        local_time=show.local_time,
+        timezone=show.timezone,
+        status=status,
+        ticket_url=show.ticket_url,
+    )
+
+
+async def _cancel_vanished(
+    ctx: ImportContext, artist: pb.Artist, listed: set[str], now: dt.datetime
+) -> int:
+    """Cancel the artist's upcoming Ticketmaster shows missing from `listed`; how many."""
+    # No venue is more than a day ahead of UTC: earlier local dates are over everywhere.
+    since = (now - dt.timedelta(days=1)).date().isoformat()
+    gone = [
+        show
+        for show in await ctx.catalog.artist_shows(artist.id, start_date=since)
+        if show.ticketmaster_id
+        and show.ticketmaster_id not in listed
+        and show.status in NOT_YET_PLAYED
+        and show.headliner_artist_id == artist.id  # another act's show is theirs to judge
+        and not is_past_local_date(
+            dt.date.fromisoformat(show.local_date), show.timezone or None, now
+        )
+    ]
+    if gone:
+        await ctx.catalog.upsert_shows(
+            [stored_show_input(s, pb.SHOW_STATUS_CANCELLED) for s in gone]
+        )
+        await ctx.log(
+            f"{len(gone)} upcoming shows no longer listed by Ticketmaster: cancelled",
+            level="warning",
+            ticketmaster_ids=[s.ticketmaster_id for s in gone],
+        )
+    return len(gone)
 
 
 async def _ensure_bill_artists(
@@ -183,4 +238,6 @@ async def run(ctx: ImportContext) -> None:
     await ctx.report(0.8, f"{len(inputs)} shows to store")
     if inputs:
         await ctx.catalog.upsert_shows(inputs)
-    await ctx.report(1.0, f"{len(inputs)} shows", shows=len(inputs), venues=len(venue_ids))
+    cancelled = await _cancel_vanished(ctx, artist, {str(e.get("id")) for e in events}, now)
+    done = f"{len(inputs)} shows" + (f", {cancelled} no longer listed" if cancelled else "")
+    await ctx.report(1.0, done, shows=len(inputs), venues=len(venue_ids))

@@ -179,6 +179,39 @@ async def test_a_refresh_picks_up_a_changed_album_a_new_album_and_a_new_show(
     assert refreshed.counters["releases"] == 2
 
 
+async def test_a_refresh_cancels_an_upcoming_show_ticketmaster_no_longer_lists(
+    make_pipeline: MakePipeline, expected: dict[str, dict[str, Any]]
+) -> None:
+    facts = expected["chloe_saint_emile"]
+    data = Dataset.demo()
+    pipeline = await make_pipeline(dataset=data)
+    imported = await pipeline.import_artist(facts["spotify_id"])
+    before = await read_artist(pipeline.catalog, str(imported.artist_id))
+    upcoming = {
+        s.ticketmaster_id: s.status
+        for s in before.shows
+        if s.ticketmaster_id and s.status == pb.SHOW_STATUS_UPCOMING
+    }
+    gone = sorted(upcoming)[0]
+    del data.tm_events[gone]  # called off, and no cancelled status ever listed
+    data.reindex()
+
+    refreshed = await pipeline.refresh(imported.artist_id)
+
+    assert refreshed.state is JobState.COMPLETED, refreshed.error_message
+    after = {
+        s.ticketmaster_id: s
+        for s in (await read_artist(pipeline.catalog, str(imported.artist_id))).shows
+    }
+    assert after[gone].status == pb.SHOW_STATUS_CANCELLED
+    # Everything else as it was: the other upcoming shows, and every past or setlist.fm show.
+    assert {k: s.status for k, s in after.items() if k != gone} == {
+        s.ticketmaster_id: s.status for s in before.shows if s.ticketmaster_id != gone
+    }
+    logs = await pipeline.jobs.logs(refreshed.id)
+    assert any("no longer listed" in line.message for line in logs)
+
+
 async def test_a_refresh_that_dies_mid_stage_sees_the_change_again_when_redelivered(
     make_pipeline: MakePipeline,
     expected: dict[str, dict[str, Any]],
