@@ -21,7 +21,7 @@ from fakes import ids
 from fakes.dataset import Dataset, SpotifyAlbum, SpotifyTrack, TmEvent
 from services.sync import server as sync_server
 from services.sync.actors import REFRESH_QUEUE
-from services.sync.models import JobKind, JobState
+from services.sync.models import ImportJob, JobKind, JobState
 from services.sync.pipeline.run import run_refresh
 from services.sync.settings import SyncSettings
 from shared.auth import Role, mint_token
@@ -149,14 +149,22 @@ def with_new_release_and_show(data: Dataset, facts: dict[str, Any]) -> tuple[int
     return 3, event_id
 
 
+async def imported_on_own_data(
+    make_pipeline: MakePipeline, facts: dict[str, Any]
+) -> tuple[Dataset, Pipeline, ImportJob, ArtistView]:
+    """The artist imported from a dataset of the test's own, which the fakes serve as it
+    changes: (dataset, pipeline, finished import job, catalog view after the import)."""
+    data = Dataset.demo()
+    pipeline = await make_pipeline(dataset=data)
+    imported = await pipeline.import_artist(facts["spotify_id"])
+    return data, pipeline, imported, await read_artist(pipeline.catalog, str(imported.artist_id))
+
+
 async def test_a_refresh_picks_up_a_changed_album_a_new_album_and_a_new_show(
     make_pipeline: MakePipeline, expected: dict[str, dict[str, Any]]
 ) -> None:
     facts = expected["chloe_saint_emile"]
-    data = Dataset.demo()  # this test's own copy: the fakes serve it as it changes
-    pipeline = await make_pipeline(dataset=data)
-    imported = await pipeline.import_artist(facts["spotify_id"])
-    before = await read_artist(pipeline.catalog, str(imported.artist_id))
+    data, pipeline, imported, before = await imported_on_own_data(make_pipeline, facts)
     new_songs, event_id = with_new_release_and_show(data, facts)
     pipeline.fakes.reset_stats()
 
@@ -183,10 +191,7 @@ async def test_a_refresh_cancels_an_upcoming_show_ticketmaster_no_longer_lists(
     make_pipeline: MakePipeline, expected: dict[str, dict[str, Any]]
 ) -> None:
     facts = expected["chloe_saint_emile"]
-    data = Dataset.demo()
-    pipeline = await make_pipeline(dataset=data)
-    imported = await pipeline.import_artist(facts["spotify_id"])
-    before = await read_artist(pipeline.catalog, str(imported.artist_id))
+    data, pipeline, imported, before = await imported_on_own_data(make_pipeline, facts)
     upcoming = {
         s.ticketmaster_id: s.status
         for s in before.shows
@@ -218,10 +223,7 @@ async def test_a_refresh_that_dies_mid_stage_sees_the_change_again_when_redelive
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     facts = expected["chloe_saint_emile"]
-    data = Dataset.demo()
-    pipeline = await make_pipeline(dataset=data)
-    imported = await pipeline.import_artist(facts["spotify_id"])
-    before = await read_artist(pipeline.catalog, str(imported.artist_id))
+    data, pipeline, imported, before = await imported_on_own_data(make_pipeline, facts)
     new_songs, _ = with_new_release_and_show(data, facts)
     job, _ = await pipeline.jobs.start(
         facts["spotify_id"], kind=JobKind.REFRESH, artist_id=imported.artist_id
