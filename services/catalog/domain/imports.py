@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.catalog.domain import errors
-from services.catalog.domain.showtime import start_instant, zone
 from services.catalog.domain.views import UpsertResult
 from services.catalog.models import Artist, Show, ShowStatus, Venue
 from services.catalog.repository import artists, events, shows, slugs, songs, venues
 from shared import text
+from shared.clock import utc_instant, zone
 from shared.errors import Aborted, InvalidArgument
 from shared.titles import title_key
 
@@ -314,7 +314,7 @@ class Imports:
                 "local_date": data.local_date,
                 "local_time": data.local_time,
                 "timezone": tz or None,
-                "starts_at": start_instant(data.local_date, data.local_time, tz),
+                "starts_at": utc_instant(data.local_date, data.local_time, tz),
                 "status": data.status,
                 "ticket_url": data.ticket_url or None,
             }

@@ -15,6 +15,7 @@ from services.catalog.domain.views import Accuracy, SetlistView
 from services.catalog.models import Artist, Setlist, SetlistKind, Show, Song
 from services.catalog.repository import events, setlists, shows, songs
 from services.catalog.repository.setlists import Entry
+from shared.clock import utcnow
 from shared.errors import InvalidArgument
 from shared.titles import song_key
 
@@ -39,7 +40,7 @@ class Setlists:
         sessions: async_sessionmaker[AsyncSession],
         *,
         on_events: Callable[[], None],
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self._sessions = sessions
         self._on_events = on_events

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.catalog.models import ShowStatus
-from shared.clock import as_utc
+from shared.clock import as_utc, zone
 
 CLOSED_STATUSES = frozenset({ShowStatus.COMPLETED, ShowStatus.CANCELLED})
 
@@ -19,26 +18,6 @@ class Scheduled(Protocol):
     timezone: str | None
     starts_at: dt.datetime | None
     status: ShowStatus
-
-
-def zone(name: str | None) -> ZoneInfo | None:
-    """The IANA zone, or None when the name is empty or unknown."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def start_instant(
-    local_date: dt.date, local_time: dt.time | None, tz: str | None
-) -> dt.datetime | None:
-    """The UTC instant a show starts, when its time and zone are known."""
-    tzinfo = zone(tz)
-    if local_time is None or tzinfo is None:
-        return None
-    return dt.datetime.combine(local_date, local_time, tzinfo).astimezone(dt.UTC)
 
 
 def voting_closes_at(show: Scheduled) -> dt.datetime:

@@ -31,6 +31,7 @@ from services.catalog.domain.views import VoteState
 from services.catalog.models import SetlistKind
 from services.catalog.repository import events, setlists, votes
 from services.catalog.repository.setlists import VoteTarget
+from shared.clock import utcnow
 from shared.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class Votes:
         sessions: async_sessionmaker[AsyncSession],
         *,
         on_events: Callable[[], None],
-        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        clock: Callable[[], dt.datetime] = utcnow,
         batch_delay: float = BATCH_DELAY_S,
     ) -> None:
         self._sessions = sessions

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tzfpy import get_tz
+
+from shared.clock import utc_instant, zone
 
 # With no known zone, judge "past" by the last zone on Earth to reach a date (UTC-12),
 # so a show is never completed while it is still that day at its venue.
@@ -98,15 +100,6 @@ def _float(value: Any) -> float | None:
     return number if number == number else None  # NaN is no coordinate
 
 
-def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def zone_at(latitude: float | None, longitude: float | None) -> str | None:
     """The IANA time zone at these coordinates; None off land or without coordinates.
 
@@ -118,7 +111,7 @@ def zone_at(latitude: float | None, longitude: float | None) -> str | None:
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
         return None
     name = get_tz(longitude, latitude)
-    if not name or name.startswith("Etc/") or _zone(name) is None:
+    if not name or name.startswith("Etc/") or zone(name) is None:
         return None
     return name
 
@@ -130,7 +123,7 @@ def parse_venue(venue: Mapping[str, Any]) -> Venue:
     """
     location = venue.get("location") or {}
     latitude, longitude = _float(location.get("latitude")), _float(location.get("longitude"))
-    timezone = venue.get("timezone") if _zone(venue.get("timezone")) else None
+    timezone = venue.get("timezone") if zone(venue.get("timezone")) else None
     return Venue(
         ticketmaster_id=str(venue.get("id") or ""),
         name=str(venue.get("name") or ""),
@@ -157,14 +150,6 @@ def _local_time(start: Mapping[str, Any]) -> time | None:
         raise ShowTimeError(f"bad localTime {raw!r}") from exc
 
 
-def utc_instant(local_date: date, local_time: time | None, timezone: str | None) -> datetime | None:
-    """The UTC instant of a local date and time at a zone; None when either is unknown."""
-    zone = _zone(timezone)
-    if local_time is None or zone is None:
-        return None
-    return datetime.combine(local_date, local_time, tzinfo=zone).astimezone(UTC)
-
-
 def parse_event(event: Mapping[str, Any]) -> Show:
     """Show fields from an event; the date is `localDate`, never derived from `dateTime`."""
     dates = event.get("dates") or {}
@@ -179,7 +164,7 @@ def parse_event(event: Mapping[str, Any]) -> Show:
     embedded = event.get("_embedded") or {}
     venues = embedded.get("venues") or []
     venue = parse_venue(venues[0]) if venues else None
-    timezone = dates.get("timezone") if _zone(dates.get("timezone")) else None
+    timezone = dates.get("timezone") if zone(dates.get("timezone")) else None
     timezone = timezone or (venue.timezone if venue else None)
     local_time = _local_time(start)
     attraction_ids = [str(a["id"]) for a in embedded.get("attractions") or [] if a.get("id")]
@@ -208,7 +193,7 @@ def is_past_local_date(
 ) -> bool:
     """True once the venue's local date is over (plus `grace`), the moment to complete a show."""
     end_of_day = datetime.combine(local_date + timedelta(days=1), time(0))
-    zone = _zone(timezone) or _LATEST_ZONE
+    tzinfo = zone(timezone) or _LATEST_ZONE
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    return now >= end_of_day.replace(tzinfo=zone) + grace
+    return now >= end_of_day.replace(tzinfo=tzinfo) + grace

@@ -16,9 +16,9 @@ from services.sync.domain.showtimes import (
     map_status,
     parse_event,
     parse_venue,
-    utc_instant,
     zone_at,
 )
+from shared.clock import utc_instant
 from tests.sync.domain import wire
 
 VENUE = {
