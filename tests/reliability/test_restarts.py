@@ -10,10 +10,8 @@ the services recovered without being restarted themselves.
 from __future__ import annotations
 
 import asyncio
-import inspect
-import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +32,7 @@ from shared.auth import Role, mint_token
 from shared.grpc.channel import create_channel
 from tests.catalog.builders import World
 from tests.reliability.restartable import RestartablePostgres, RestartableRedis
+from tests.support.polling import until
 from tests.support.servers import asyncpg_dsn
 from tests.support.worker_process import WorkerProcess
 from tests.sync import test_worker as worker_tests
@@ -45,26 +44,6 @@ FANS = 24  # fans voting at once
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-
-
-async def until(
-    condition: Callable[[], bool | Awaitable[bool]],
-    what: str | Callable[[], str],
-    timeout: float = 15.0,
-) -> None:
-    """Poll `condition` (sync or async) until it holds; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        held = condition()
-        if inspect.isawaitable(held):
-            held = await held
-        if held:
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(
-                f"timed out after {timeout} s waiting for {what if isinstance(what, str) else what()}"
-            )
-        await asyncio.sleep(0.02)
 
 
 # Redis restart under import load ------------------------------------------------------

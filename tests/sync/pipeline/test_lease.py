@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import pytest
@@ -21,6 +21,7 @@ from services.sync.models import JobKind, JobState
 from services.sync.pipeline.context import ImportContext
 from services.sync.pipeline.lease import JobLeases, lease_key
 from services.sync.pipeline.run import run_import, run_refresh
+from tests.support.polling import until
 from tests.sync.pipeline.catalog_view import read_artist
 from tests.sync.pipeline.conftest import Pipeline
 
@@ -34,15 +35,6 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_url)
     yield client
     await client.aclose()
-
-
-async def until(check: Callable[[], Awaitable[Any]], *, want: bool = True) -> None:
-    """Polls `check` until its truth is `want` (10 s at most)."""
-    for _ in range(1_000):
-        if bool(await check()) is want:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("waited 10 s in vain")
 
 
 class Touches:
@@ -135,7 +127,10 @@ async def test_a_lease_left_by_a_dead_run_is_taken_once_it_lapses(
     assert (early.state, early.attempts) == (JobState.RUNNING, 1)
 
     # Once it lapsed, the redelivered run takes it and resumes the job.
-    await until(lambda: redis.exists(lease_key(job.id)), want=False)
+    async def lapsed() -> bool:
+        return not await redis.exists(lease_key(job.id))
+
+    await until(lapsed, "the dead run's lease to lapse", timeout=10)
     ctx, touches = watched(pipeline, job.id, leases)
     await asyncio.wait_for(run_import(ctx), timeout=60)
 
